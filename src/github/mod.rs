@@ -1,0 +1,1 @@
+//! The GitHub boundary: App JWT, installation tokens, typed REST calls, webhook verification.

@@ -1,0 +1,264 @@
+//! Persistence behind the `Store` trait: deliveries, the job queue, installations, tracked post-mortems.
+//!
+//! Nothing above this module knows which backend runs; `connect` picks one from the database URL.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{DeliveryId, InstallationId, IssueNumber, RepoName};
+
+pub mod sqlite;
+
+pub type DynStore = Arc<dyn Store>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL `{0}` (expected sqlite://... or postgres://...)")]
+    UnsupportedUrl(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A unit of durable work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewJob {
+    /// What the worker dispatches on, e.g. `webhook`, `nag`, `digest`.
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// At most one job ever exists per unique key (the digest for repo R and week W, ...).
+    pub unique_key: Option<String>,
+    pub run_at: DateTime<Utc>,
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub unique_key: Option<String>,
+    /// Attempts started so far, this one included.
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub created_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// First time we see this delivery id: the job is queued.
+    Accepted { job_id: i64 },
+    /// A redelivery: acknowledged, nothing queued.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueStats {
+    /// Runnable now.
+    pub ready: u64,
+    /// Waiting for their `run_at` (retries with backoff).
+    pub scheduled: u64,
+    /// Claimed by a worker whose lease has not expired.
+    pub running: u64,
+    /// Gave up after `max_attempts`.
+    pub dead: u64,
+}
+
+/// A post-mortem the bot tracks: one per source (and incident, for multi-incident pages).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackedPostMortem {
+    pub id: i64,
+    pub installation_id: InstallationId,
+    pub repo: RepoName,
+    /// `Source`'s string form, plus `@incident` for one incident of a multi-incident page.
+    pub source: String,
+    pub title: String,
+    pub tracking_issue: Option<IssueNumber>,
+    /// Login of the post-mortem's author (nagged when an item has no owner).
+    pub author: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewPostMortem {
+    pub installation_id: InstallationId,
+    pub repo: RepoName,
+    pub source: String,
+    pub title: String,
+    pub tracking_issue: Option<IssueNumber>,
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpState {
+    Open,
+    Closed,
+    /// The item left its document; its issue stays as GitHub has it.
+    Removed,
+}
+
+impl FollowUpState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUpState::Open => "open",
+            FollowUpState::Closed => "closed",
+            FollowUpState::Removed => "removed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(FollowUpState::Open),
+            "closed" => Some(FollowUpState::Closed),
+            "removed" => Some(FollowUpState::Removed),
+            _ => None,
+        }
+    }
+}
+
+/// A follow-up bound (or being bound) to a GitHub issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackedFollowUp {
+    pub postmortem_id: i64,
+    /// Stable identity, also written as the hidden marker in the issue body.
+    pub key: String,
+    pub title: String,
+    /// None while a create is in flight: the marker must be searched before creating again.
+    pub issue: Option<IssueNumber>,
+    /// True when the bot adopted an issue the document named instead of opening one.
+    pub adopted: bool,
+    pub state: FollowUpState,
+    /// The document marks the item done.
+    pub done_in_doc: bool,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub priority: Option<String>,
+    /// Hash of the body the bot last wrote, so unchanged items cost no call.
+    pub body_hash: String,
+    /// Order in the document.
+    pub position: i64,
+    pub last_human_activity: Option<DateTime<Utc>>,
+    pub nag_count: u32,
+    pub last_nag_at: Option<DateTime<Utc>>,
+    pub escalated: bool,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip for `/healthz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Records the delivery and queues its job in one transaction; a known delivery id queues nothing.
+    async fn accept_delivery(
+        &self,
+        delivery: &DeliveryId,
+        event: &str,
+        job: NewJob,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeliveryOutcome>;
+
+    /// Queues a job; returns None when a job with the same unique key already exists (in any state).
+    async fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<Option<i64>>;
+
+    /// Claims the oldest runnable job: queued with `run_at <= now`, or running with an expired lease
+    /// (its worker died). Increments `attempts`.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<Option<Job>>;
+
+    /// Extends the lease of a job still being worked on.
+    async fn extend_lease(
+        &self,
+        job_id: i64,
+        worker: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn complete_job(&self, job_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Puts the job back in the queue to run at `run_at`, keeping the error.
+    async fn retry_job(&self, job_id: i64, error: &str, run_at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Gives up on the job: it stays visible as dead.
+    async fn bury_job(&self, job_id: i64, error: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> StoreResult<QueueStats>;
+
+    /// When the next queued job becomes runnable, so idle workers can sleep until then.
+    async fn next_run_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    async fn upsert_installation(
+        &self,
+        installation: InstallationId,
+        account: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Deletes the installation and everything recorded for it.
+    async fn delete_installation(&self, installation: InstallationId) -> StoreResult<()>;
+
+    async fn add_repositories(
+        &self,
+        installation: InstallationId,
+        repos: &[RepoName],
+    ) -> StoreResult<()>;
+
+    async fn remove_repositories(
+        &self,
+        installation: InstallationId,
+        repos: &[RepoName],
+    ) -> StoreResult<()>;
+
+    async fn list_repositories(&self, installation: InstallationId) -> StoreResult<Vec<RepoName>>;
+
+    async fn get_postmortem(&self, source: &str) -> StoreResult<Option<TrackedPostMortem>>;
+
+    /// Inserts or updates by `source`; returns the stored row.
+    async fn upsert_postmortem(
+        &self,
+        postmortem: &NewPostMortem,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TrackedPostMortem>;
+
+    async fn list_postmortems(&self, repo: &RepoName) -> StoreResult<Vec<TrackedPostMortem>>;
+
+    /// The post-mortem's follow-ups in document order.
+    async fn list_follow_ups(&self, postmortem_id: i64) -> StoreResult<Vec<TrackedFollowUp>>;
+
+    /// Inserts or replaces by (`postmortem_id`, `key`).
+    async fn upsert_follow_up(&self, follow_up: &TrackedFollowUp) -> StoreResult<()>;
+
+    /// The follow-up bound to an issue, whichever post-mortem it belongs to.
+    async fn find_follow_up_by_issue(
+        &self,
+        repo: &RepoName,
+        issue: IssueNumber,
+    ) -> StoreResult<Option<TrackedFollowUp>>;
+}
+
+/// Opens (and migrates) the store named by a database URL.
+pub async fn connect(url: &str) -> StoreResult<DynStore> {
+    if url.starts_with("sqlite:") {
+        // Filled in by the SQLite backend.
+        let _store = sqlite::SqliteStore::connect(url).await?;
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
