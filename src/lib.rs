@@ -10,4 +10,5 @@ pub mod ids;
 pub mod metrics;
 pub mod plan;
 pub mod postmortem;
+pub mod render;
 pub mod store;
