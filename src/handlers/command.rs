@@ -1,0 +1,86 @@
+//! `/postmortem` in an issue comment: permission check, acknowledge, sync the issue's post-mortem,
+//! reply with a summary.
+
+use anyhow::Context as _;
+use tracing::{info, warn};
+
+use super::Handlers;
+use super::apply::{SourceDocument, sync_source};
+use crate::command::{Command, parse_command};
+use crate::github::webhook::IssueCommentEvent;
+use crate::ids::Source;
+use crate::postmortem;
+use crate::render;
+
+pub async fn on_issue_comment(handlers: &Handlers, event: &IssueCommentEvent) -> anyhow::Result<()> {
+    if event.action != "created" || event.comment.user.is_bot || event.sender.is_bot {
+        return Ok(());
+    }
+    let Some(command) = parse_command(&event.comment.body) else {
+        return Ok(());
+    };
+    let installation = event
+        .installation
+        .context("the delivery names no installation")?;
+    let client = handlers.github.installation(installation).await?;
+    let repo = &event.repo;
+    let login = &event.comment.user.login;
+    let permission = client
+        .collaborator_permission(repo, login)
+        .await
+        .context("checking the commenter's permission")?;
+    if !permission.can_write() {
+        info!(%login, %repo, "refused /postmortem from a user without write access");
+        client
+            .create_comment(repo, event.issue.number, &render::not_allowed(login))
+            .await?;
+        return Ok(());
+    }
+    // Cosmetic: a failed reaction must not stop the work it acknowledges.
+    if let Err(error) = client.react_to_comment(repo, event.comment.id, "eyes").await {
+        warn!(%error, "cannot react to the command");
+    }
+    match command {
+        Command::Help | Command::Unknown(_) => {
+            client
+                .create_comment(repo, event.issue.number, &render::usage())
+                .await?;
+        }
+        Command::Run => {
+            let issue = client
+                .get_issue(repo, event.issue.number)
+                .await?
+                .context("the issue is gone")?;
+            let body = issue.body.clone().unwrap_or_default();
+            // The bot-owned checklist is ours, not part of the post-mortem.
+            let parsed = postmortem::parse(&render::without_tracking_section(&body));
+            let source = Source::Issue {
+                repo: repo.clone(),
+                number: issue.number,
+            };
+            let outcome = sync_source(
+                handlers,
+                &client,
+                SourceDocument {
+                    installation,
+                    repo,
+                    source: source.to_string(),
+                    title: parsed.title.clone().unwrap_or_else(|| issue.title.clone()),
+                    tracking_issue: issue.number,
+                    author: Some(issue.user.login.clone()),
+                    origin_link: format!("#{}", issue.number),
+                    follow_ups: &parsed.follow_ups,
+                },
+            )
+            .await?;
+            client
+                .create_comment(
+                    repo,
+                    event.issue.number,
+                    &render::summary_comment(&outcome.summary),
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! `issues` events on tracked follow-ups: closed or reopened on GitHub → store and checklist.
+
+use anyhow::Context as _;
+use chrono::Utc;
+
+use super::Handlers;
+use crate::github::IssuePatch;
+use crate::github::webhook::IssuesEvent;
+use crate::render::{self, SectionEntry};
+use crate::store::FollowUpState;
+
+pub async fn on_issues(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Result<()> {
+    let state = match event.action.as_str() {
+        "closed" => FollowUpState::Closed,
+        "reopened" => FollowUpState::Open,
+        _ => return Ok(()),
+    };
+    let store = &handlers.store;
+    let Some(mut follow_up) = store
+        .find_follow_up_by_issue(&event.repo, event.issue.number)
+        .await?
+    else {
+        return Ok(());
+    };
+    if follow_up.state == state || follow_up.state == FollowUpState::Removed {
+        return Ok(());
+    }
+    follow_up.state = state;
+    follow_up.closed_at = (state == FollowUpState::Closed).then(Utc::now);
+    store.upsert_follow_up(&follow_up).await?;
+
+    // Tick (or untick) its box in the tracking issue.
+    let installation = event
+        .installation
+        .context("the delivery names no installation")?;
+    let postmortem = store
+        .list_postmortems(&event.repo)
+        .await?
+        .into_iter()
+        .find(|p| p.id == follow_up.postmortem_id);
+    let Some(tracking_issue) = postmortem.and_then(|p| p.tracking_issue) else {
+        return Ok(());
+    };
+    let client = handlers.github.installation(installation).await?;
+    let Some(issue) = client.get_issue(&event.repo, tracking_issue).await? else {
+        return Ok(());
+    };
+    let body = issue.body.unwrap_or_default();
+    let updated = retick(&body, follow_up.issue, state == FollowUpState::Closed);
+    if updated != body {
+        client
+            .update_issue(
+                &event.repo,
+                tracking_issue,
+                &IssuePatch {
+                    body: Some(updated),
+                    ..IssuePatch::default()
+                },
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// The body with one `- [ ] #N` line of the bot-owned section set to `closed`.
+fn retick(body: &str, issue: Option<crate::ids::IssueNumber>, closed: bool) -> String {
+    let Some(number) = issue else {
+        return body.to_string();
+    };
+    let (Some(start), Some(end)) = (body.find(render::SECTION_START), body.find(render::SECTION_END))
+    else {
+        return body.to_string();
+    };
+    if end < start {
+        return body.to_string();
+    }
+    let wanted = render::tracking_section(&[SectionEntry::Issue { number, closed }]);
+    let wanted_line = wanted
+        .lines()
+        .find(|l| l.starts_with("- ["))
+        .unwrap_or_default()
+        .to_string();
+    let section = &body[start..end];
+    let replaced: Vec<String> = section
+        .lines()
+        .map(|line| {
+            let is_this = line.starts_with("- [")
+                && line.get(6..).is_some_and(|rest| rest.trim() == format!("#{number}"));
+            if is_this { wanted_line.clone() } else { line.to_string() }
+        })
+        .collect();
+    let mut section_text = replaced.join("\n");
+    if section.ends_with('\n') {
+        section_text.push('\n');
+    }
+    format!("{}{}{}", &body[..start], section_text, &body[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::IssueNumber;
+
+    #[test]
+    fn ticks_only_the_named_issue() {
+        let section = render::tracking_section(&[
+            SectionEntry::Issue { number: IssueNumber(3), closed: false },
+            SectionEntry::Issue { number: IssueNumber(31), closed: false },
+        ]);
+        let body = render::with_tracking_section("Intro", &section);
+        let ticked = retick(&body, Some(IssueNumber(3)), true);
+        assert!(ticked.contains("- [x] #3\n- [ ] #31"), "{ticked}");
+        assert!(ticked.starts_with("Intro\n\n"));
+        assert_eq!(retick(&ticked, Some(IssueNumber(3)), false), body);
+    }
+}

@@ -1,0 +1,129 @@
+//! The imperative shell per event: decode the job, call the pure rooms, do the I/O.
+
+mod apply;
+mod command;
+mod installation;
+mod issues;
+mod locks;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tracing::{debug, warn};
+
+use crate::config::Settings;
+use crate::github::webhook::WebhookEvent;
+use crate::github::{GitHubApp, GitHubError};
+use crate::jobs::{JobFailure, JobRunner, KIND_WEBHOOK};
+use crate::metrics::Metrics;
+use crate::render;
+use crate::store::{DynStore, Job, StoreError};
+
+pub use apply::{ApplyOutcome, SourceDocument, sync_source};
+pub use locks::SourceLocks;
+
+/// Everything a handler may touch.
+pub struct Handlers {
+    pub store: DynStore,
+    pub github: Arc<GitHubApp>,
+    pub metrics: Arc<Metrics>,
+    pub settings: Settings,
+    pub locks: SourceLocks,
+    pub labels: apply::LabelCache,
+}
+
+impl Handlers {
+    pub fn new(
+        store: DynStore,
+        github: Arc<GitHubApp>,
+        metrics: Arc<Metrics>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            store,
+            github,
+            metrics,
+            settings,
+            locks: SourceLocks::default(),
+            labels: apply::LabelCache::default(),
+        }
+    }
+
+    async fn handle_event(&self, event: &WebhookEvent) -> anyhow::Result<()> {
+        match event {
+            WebhookEvent::IssueComment(event) => command::on_issue_comment(self, event).await,
+            WebhookEvent::Issues(event) => issues::on_issues(self, event).await,
+            WebhookEvent::Installation(event) => installation::on_installation(self, event).await,
+            WebhookEvent::InstallationRepositories(event) => {
+                installation::on_installation_repositories(self, event).await
+            }
+            other => {
+                debug!(?other, "event not handled yet");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Retry what a later attempt can fix; give up at once on what it cannot.
+fn classify(error: anyhow::Error) -> JobFailure {
+    let permanent = error.chain().any(|cause| {
+        cause
+            .downcast_ref::<GitHubError>()
+            .is_some_and(|e| !e.is_retryable())
+            || cause.downcast_ref::<serde_json::Error>().is_some()
+    });
+    let store_error = error
+        .chain()
+        .any(|cause| cause.downcast_ref::<StoreError>().is_some());
+    if permanent && !store_error {
+        JobFailure::Permanent(error)
+    } else {
+        JobFailure::Retry(error)
+    }
+}
+
+#[async_trait]
+impl JobRunner for Handlers {
+    async fn run(&self, job: &Job) -> Result<(), JobFailure> {
+        match job.kind.as_str() {
+            KIND_WEBHOOK => {
+                let event: WebhookEvent = serde_json::from_value(job.payload.clone())
+                    .map_err(|e| JobFailure::Permanent(e.into()))?;
+                self.handle_event(&event).await.map_err(classify)
+            }
+            other => Err(JobFailure::Permanent(anyhow::anyhow!(
+                "unknown job kind `{other}`"
+            ))),
+        }
+    }
+
+    async fn gave_up(&self, job: &Job, error: &anyhow::Error) {
+        let Ok(WebhookEvent::IssueComment(event)) =
+            serde_json::from_value::<WebhookEvent>(job.payload.clone())
+        else {
+            return;
+        };
+        if crate::command::parse_command(&event.comment.body).is_none() {
+            return;
+        }
+        let Some(installation) = event.installation else {
+            return;
+        };
+        let result = async {
+            let client = self.github.installation(installation).await?;
+            client
+                .create_comment(
+                    &event.repo,
+                    event.issue.number,
+                    &render::job_gave_up(&format!("{error:#}")),
+                )
+                .await?;
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(error) = result {
+            warn!(error = %format!("{error:#}"), "cannot tell the user the command failed");
+        }
+    }
+}
