@@ -1,11 +1,14 @@
-//! The `postmortem-bot` command line: serve, parse, nag, digest, check-config.
+//! The `postmortem-bot` command line: serve, parse.
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use postmortem_bot::app::App;
+use postmortem_bot::config::{ServeArgs, Settings, load_env_file};
+use tracing::info;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the GitHub App: webhooks, jobs, health and metrics.
+    Serve(ServeArgs),
     /// Print the follow-ups, timeline and figures found in a post-mortem.
     Parse {
         /// One JSON object instead of a table.
@@ -30,7 +35,7 @@ enum Command {
     },
 }
 
-fn read_input(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
+fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
     if file.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -42,18 +47,86 @@ fn read_input(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+fn parse_command(json: bool, file: &Path) -> anyhow::Result<()> {
+    let bytes = read_input(file)?;
+    let postmortem = postmortem_bot::postmortem::parse_bytes(&bytes);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&postmortem)?);
+    } else {
+        println!("{postmortem:#?}");
+    }
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings::from_args(args)?;
+    let bind = settings.bind;
+    let app = App::start(settings).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    info!(address = %bind, "postmortem-bot listening");
+    axum::serve(listener, app.router())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped")?;
+    info!("shutting down: letting running jobs finish");
+    app.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
 fn main() -> ExitCode {
+    // Before clap reads the environment and before any thread exists.
+    let env_file = std::env::var_os("ENV_FILE").map_or_else(|| PathBuf::from(".env"), PathBuf::from);
+    if let Err(error) = load_env_file(&env_file) {
+        eprintln!("error: {error:#}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Parse { json, file } => read_input(&file).and_then(|bytes| {
-            let postmortem = postmortem_bot::postmortem::parse_bytes(&bytes);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&postmortem)?);
-            } else {
-                println!("{postmortem:#?}");
-            }
-            Ok(())
-        }),
+        Command::Parse { json, file } => parse_command(json, &file),
+        Command::Serve(args) => {
+            init_logging();
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")
+                .and_then(|runtime| runtime.block_on(serve(args)))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
