@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{DeliveryId, InstallationId, IssueNumber, RepoName};
 
+mod convert;
+pub mod postgres;
 pub mod sqlite;
 
 pub type DynStore = Arc<dyn Store>;
@@ -24,6 +26,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored value is corrupt: {0}")]
     Corrupt(String),
+    /// The job is no longer running under this worker (its lease expired and another worker took it,
+    /// or it finished): the caller must stop working on it.
+    #[error("job {job_id} is no longer leased to worker `{worker}`")]
+    LeaseLost { job_id: i64, worker: String },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -162,6 +168,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Records the delivery and queues its job in one transaction; a known delivery id queues nothing.
+    /// A job whose `unique_key` already exists is also `Duplicate` (the work is already queued).
     async fn accept_delivery(
         &self,
         delivery: &DeliveryId,
@@ -174,7 +181,9 @@ pub trait Store: Send + Sync + 'static {
     async fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<Option<i64>>;
 
     /// Claims the oldest runnable job: queued with `run_at <= now`, or running with an expired lease
-    /// (its worker died). Increments `attempts`.
+    /// (its worker died). Increments `attempts`. Oldest means smallest `run_at`, then smallest id.
+    /// A job whose worker died on its last allowed attempt is buried instead of claimed again, so a
+    /// job that crashes its worker cannot loop forever.
     async fn claim_job(
         &self,
         worker: &str,
@@ -182,7 +191,7 @@ pub trait Store: Send + Sync + 'static {
         lease: chrono::Duration,
     ) -> StoreResult<Option<Job>>;
 
-    /// Extends the lease of a job still being worked on.
+    /// Extends the lease of a job still being worked on; `LeaseLost` when `worker` no longer holds it.
     async fn extend_lease(
         &self,
         job_id: i64,
@@ -190,6 +199,9 @@ pub trait Store: Send + Sync + 'static {
         until: DateTime<Utc>,
     ) -> StoreResult<()>;
 
+    /// Marks a running job done. The row stays, so its unique key keeps blocking new jobs.
+    /// This and `retry_job`/`bury_job` only touch a running job: a late call from a worker that
+    /// lost its lease cannot bring a finished job back.
     async fn complete_job(&self, job_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// Puts the job back in the queue to run at `run_at`, keeping the error.
@@ -200,7 +212,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn queue_stats(&self, now: DateTime<Utc>) -> StoreResult<QueueStats>;
 
-    /// When the next queued job becomes runnable, so idle workers can sleep until then.
+    /// When the next queued job becomes runnable (or a running job's lease runs out, so a dead
+    /// worker's job is taken over), so idle workers can sleep until then.
     async fn next_run_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 
     async fn upsert_installation(
@@ -210,7 +223,8 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    /// Deletes the installation and everything recorded for it.
+    /// Deletes the installation and everything recorded for it: repositories, post-mortems and
+    /// their follow-ups. Jobs and deliveries are left alone.
     async fn delete_installation(&self, installation: InstallationId) -> StoreResult<()>;
 
     async fn add_repositories(
@@ -229,7 +243,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_postmortem(&self, source: &str) -> StoreResult<Option<TrackedPostMortem>>;
 
-    /// Inserts or updates by `source`; returns the stored row.
+    /// Inserts or updates by `source`; returns the stored row. A `None` tracking issue or author
+    /// keeps the stored one, so a tracking issue, once known, is never forgotten.
     async fn upsert_postmortem(
         &self,
         postmortem: &NewPostMortem,
@@ -241,10 +256,11 @@ pub trait Store: Send + Sync + 'static {
     /// The post-mortem's follow-ups in document order.
     async fn list_follow_ups(&self, postmortem_id: i64) -> StoreResult<Vec<TrackedFollowUp>>;
 
-    /// Inserts or replaces by (`postmortem_id`, `key`).
+    /// Inserts or replaces by (`postmortem_id`, `key`); a replace keeps the first `created_at`.
     async fn upsert_follow_up(&self, follow_up: &TrackedFollowUp) -> StoreResult<()>;
 
-    /// The follow-up bound to an issue, whichever post-mortem it belongs to.
+    /// The follow-up bound to an issue of `repo` (the repository of its post-mortem), whichever
+    /// post-mortem it belongs to; the most recently created one if several adopted the same issue.
     async fn find_follow_up_by_issue(
         &self,
         repo: &RepoName,
@@ -252,11 +268,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<TrackedFollowUp>>;
 }
 
-/// Opens (and migrates) the store named by a database URL.
+/// Opens (and migrates) the store named by a database URL: `sqlite:...` (a file, or
+/// `sqlite::memory:`) or `postgres://...` / `postgresql://...`.
 pub async fn connect(url: &str) -> StoreResult<DynStore> {
     if url.starts_with("sqlite:") {
-        // Filled in by the SQLite backend.
-        let _store = sqlite::SqliteStore::connect(url).await?;
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let _ = postgres::PostgresStore::connect(url).await?;
         Err(StoreError::UnsupportedUrl(url.to_string()))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_string()))
