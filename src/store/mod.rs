@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{DeliveryId, InstallationId, IssueNumber, RepoName};
 
 mod convert;
+mod delegate;
 pub mod postgres;
 pub mod sqlite;
 
@@ -274,8 +275,7 @@ pub async fn connect(url: &str) -> StoreResult<DynStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let _ = postgres::PostgresStore::connect(url).await?;
-        Err(StoreError::UnsupportedUrl(url.to_string()))
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_string()))
     }
