@@ -4,7 +4,8 @@
 CREATE TABLE jobs (
     id           BIGINT      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind         TEXT        NOT NULL,
-    payload      JSONB       NOT NULL,
+    -- JSON text, not JSONB: JSONB refuses a \u0000 escape that a webhook body may well carry.
+    payload      TEXT        NOT NULL,
     unique_key   TEXT        UNIQUE,
     state        TEXT        NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
     run_at       TIMESTAMPTZ NOT NULL,

@@ -1,5 +1,6 @@
 //! `impl_store!`: the `Store` impl every backend shares, forwarding each method to the backend's
-//! `queue` and `tracking` modules (free functions of the same names taking `&self.pool` first).
+//! `queue`, `leases` and `tracking` modules (free functions of the same names taking `&self.pool`
+//! first).
 
 macro_rules! impl_store {
     ($store:ty) => {
@@ -83,6 +84,24 @@ macro_rules! impl_store {
                 &self,
             ) -> $crate::store::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
                 queue::next_run_at(&self.pool).await
+            }
+
+            async fn try_lease(
+                &self,
+                name: &str,
+                holder: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                lease: chrono::Duration,
+            ) -> $crate::store::StoreResult<bool> {
+                leases::try_lease(&self.pool, name, holder, now, lease).await
+            }
+
+            async fn release_lease(
+                &self,
+                name: &str,
+                holder: &str,
+            ) -> $crate::store::StoreResult<()> {
+                leases::release_lease(&self.pool, name, holder).await
             }
 
             async fn upsert_installation(

@@ -217,6 +217,21 @@ pub trait Store: Send + Sync + 'static {
     /// worker's job is taken over), so idle workers can sleep until then.
     async fn next_run_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 
+    /// Takes the named lease for `holder` until `now + lease`, or renews it when `holder` already
+    /// holds it; false while another holder's lease runs. Replicas use it so that one post-mortem
+    /// source is applied, or one installation's mutating calls go out, on one replica at a time
+    /// (`source:{source}`, `installation:{id}`); a dead replica's lease simply runs out.
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<bool>;
+
+    /// Gives the lease up early; nothing happens when `holder` no longer holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
     async fn upsert_installation(
         &self,
         installation: InstallationId,

@@ -1,6 +1,7 @@
 //! PostgreSQL backend of the store, for several replicas on one database: connection setup; the
-//! queries live in `queue` and `tracking`.
+//! queries live in `queue`, `leases` and `tracking`.
 
+mod leases;
 mod queue;
 mod tracking;
 

@@ -67,6 +67,8 @@ async fn insert_job(
     job: &NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
+    let payload = serde_json::to_string(&job.payload)
+        .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?;
     let row = sqlx::query(
         "INSERT INTO jobs (kind, payload, unique_key, state, run_at, max_attempts, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -74,7 +76,7 @@ async fn insert_job(
          RETURNING id",
     )
     .bind(&job.kind)
-    .bind(&job.payload)
+    .bind(payload)
     .bind(&job.unique_key)
     .bind(QUEUED)
     .bind(job.run_at)
@@ -128,10 +130,12 @@ pub(super) async fn claim_job(
 }
 
 fn job_from_row(row: &PgRow) -> StoreResult<Job> {
+    let payload: String = row.try_get("payload")?;
     Ok(Job {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
-        payload: row.try_get("payload")?,
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
         unique_key: row.try_get("unique_key")?,
         attempts: convert::count_from_db(row.try_get("attempts")?, "attempts")?,
         max_attempts: convert::count_from_db(row.try_get("max_attempts")?, "max_attempts")?,

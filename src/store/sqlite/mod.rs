@@ -1,8 +1,9 @@
 //! SQLite backend of the store (the embedded default): connection setup; the queries live in
-//! `queue` and `tracking`.
+//! `queue`, `leases` and `tracking`.
 //!
 //! Timestamps are integer microseconds (see `time`), so SQL compares them as numbers.
 
+mod leases;
 mod queue;
 mod time;
 mod tracking;
