@@ -4,8 +4,8 @@
 //! never waits on another, and a row whose lease expired (its replica died) is runnable again.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 use sqlx::postgres::{PgPool, PgRow};
-use sqlx::{Postgres, Row, Transaction};
 
 use crate::ids::DeliveryId;
 use crate::store::convert::{self, DEAD, DONE, QUEUED, RUNNING};
@@ -35,7 +35,7 @@ pub(super) async fn accept_delivery(
         tx.rollback().await?;
         return Ok(DeliveryOutcome::Duplicate);
     }
-    let Some(job_id) = insert_job(&mut tx, &job, now).await? else {
+    let Some(job_id) = insert_job(&mut *tx, &job, now).await? else {
         // The work is already queued under this unique key; the delivery stays recorded so a
         // redelivery is dropped too.
         tx.commit().await?;
@@ -55,15 +55,12 @@ pub(super) async fn enqueue(
     job: NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
-    let mut tx = pool.begin().await?;
-    let id = insert_job(&mut tx, &job, now).await?;
-    tx.commit().await?;
-    Ok(id)
+    insert_job(pool, &job, now).await
 }
 
 /// Inserts a queued job; None when its unique key is taken (by a job in any state).
-async fn insert_job(
-    tx: &mut Transaction<'static, Postgres>,
+async fn insert_job<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
     job: &NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
@@ -82,7 +79,7 @@ async fn insert_job(
     .bind(job.run_at)
     .bind(convert::count_to_db(job.max_attempts))
     .bind(now)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     Ok(row.map(|r| r.try_get::<i64, _>("id")).transpose()?)
 }
@@ -94,22 +91,18 @@ pub(super) async fn claim_job(
     lease: chrono::Duration,
 ) -> StoreResult<Option<Job>> {
     let lease_until = convert::add_duration(now, lease)?;
-    // A worker that died on the job's last allowed attempt gets no successor: the job is dead.
-    sqlx::query(
-        "UPDATE jobs SET state = $1, finished_at = $2, worker = NULL, lease_until = NULL,
-                last_error = COALESCE(last_error || E'\\n', '')
-                             || 'lease expired on the last attempt (worker ' || worker || ')'
-         WHERE state = $3 AND lease_until <= $2 AND attempts >= max_attempts",
-    )
-    .bind(DEAD)
-    .bind(now)
-    .bind(RUNNING)
-    .execute(pool)
-    .await?;
-    // The locking subquery re-checks a row another replica just claimed and skips one it is
-    // claiming, so the outer update only ever touches a row this statement holds.
+    // One round trip. `buried`: a worker that died on the job's last allowed attempt gets no
+    // successor, the job is dead. The claim: the locking subquery re-checks a row another replica
+    // just claimed and skips one it is claiming, so the update only touches a row this statement
+    // holds (the two parts never pick the same row: the claim wants attempts < max_attempts).
     let row = sqlx::query(
-        "UPDATE jobs SET state = $1, worker = $2, lease_until = $3, attempts = attempts + 1
+        "WITH buried AS (
+             UPDATE jobs SET state = $6, finished_at = $5, worker = NULL, lease_until = NULL,
+                    last_error = COALESCE(last_error || E'\\n', '')
+                                 || 'lease expired on the last attempt (worker ' || worker || ')'
+             WHERE state = $1 AND lease_until <= $5 AND attempts >= max_attempts
+             RETURNING id)
+         UPDATE jobs SET state = $1, worker = $2, lease_until = $3, attempts = attempts + 1
          WHERE id = (
              SELECT id FROM jobs
              WHERE (state = $4 AND run_at <= $5)
@@ -124,6 +117,7 @@ pub(super) async fn claim_job(
     .bind(lease_until)
     .bind(QUEUED)
     .bind(now)
+    .bind(DEAD)
     .fetch_optional(pool)
     .await?;
     row.map(|r| job_from_row(&r)).transpose()
