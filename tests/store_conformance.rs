@@ -3,6 +3,8 @@
 
 #[path = "store/fixture.rs"]
 mod fixture;
+#[path = "store/lease_cases.rs"]
+mod lease_cases;
 #[path = "store/queue_cases.rs"]
 mod queue_cases;
 #[path = "store/tracking_cases.rs"]
@@ -61,6 +63,9 @@ conformance!(
     queue_cases::next_run_at_follows_queue_and_leases,
     queue_cases::concurrent_claimers_never_share_a_job,
     queue_cases::deliveries_are_unique_across_connections,
+    queue_cases::payloads_round_trip_exactly,
+    lease_cases::a_lease_has_one_holder_until_it_runs_out,
+    lease_cases::racing_replicas_get_a_lease_once,
     tracking_cases::repositories_follow_installation_events,
     tracking_cases::deleting_an_installation_deletes_its_data,
     tracking_cases::postmortems_upsert_by_source,

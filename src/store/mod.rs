@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{DeliveryId, InstallationId, IssueNumber, RepoName};
 
 mod convert;
+mod delegate;
 pub mod postgres;
 pub mod sqlite;
 
@@ -216,6 +217,21 @@ pub trait Store: Send + Sync + 'static {
     /// worker's job is taken over), so idle workers can sleep until then.
     async fn next_run_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 
+    /// Takes the named lease for `holder` until `now + lease`, or renews it when `holder` already
+    /// holds it; false while another holder's lease runs. Replicas use it so that one post-mortem
+    /// source is applied, or one installation's mutating calls go out, on one replica at a time
+    /// (`source:{source}`, `installation:{id}`); a dead replica's lease simply runs out.
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> StoreResult<bool>;
+
+    /// Gives the lease up early; nothing happens when `holder` no longer holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
+
     async fn upsert_installation(
         &self,
         installation: InstallationId,
@@ -274,8 +290,7 @@ pub async fn connect(url: &str) -> StoreResult<DynStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let _ = postgres::PostgresStore::connect(url).await?;
-        Err(StoreError::UnsupportedUrl(url.to_string()))
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_string()))
     }

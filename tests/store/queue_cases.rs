@@ -520,3 +520,29 @@ pub async fn deliveries_are_unique_across_connections(fx: &Fixture) {
     assert_eq!(accepted, 1);
     assert_eq!(fx.store.queue_stats(t(0)).await.unwrap().ready, 1);
 }
+
+/// Whatever JSON a webhook carries comes back as it went in: NUL escapes, emoji, a big body.
+pub async fn payloads_round_trip_exactly(fx: &Fixture) {
+    let s = &fx.store;
+    let payload = json!({
+        "comment": { "body": "nul \u{0} here, quote \" and emoji 🚒, newline\n" },
+        "numbers": [0, -1, 1.5, 9_007_199_254_740_993u64],
+        "empty": {},
+        "null": null,
+        "big": "x".repeat(2 * 1024 * 1024),
+    });
+    let id = s
+        .enqueue(
+            NewJob {
+                payload: payload.clone(),
+                ..job(0)
+            },
+            t(0),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let claimed = s.claim_job("w", t(0), minutes(1)).await.unwrap().unwrap();
+    assert_eq!(claimed.id, id);
+    assert_eq!(claimed.payload, payload);
+}

@@ -1,7 +1,45 @@
-//! PostgreSQL backend of the store (several replicas on one database).
-pub struct PostgresStore;
+//! PostgreSQL backend of the store, for several replicas on one database: connection setup; the
+//! queries live in `queue`, `leases` and `tracking`.
+
+mod leases;
+mod queue;
+mod tracking;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::StoreResult;
+
+/// Per replica: workers, the webhook and the scheduler each hold a connection only per query.
+const POOL_SIZE: u32 = 8;
+
+/// A replica that cannot reach the database fails its request instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
 impl PostgresStore {
-    pub async fn connect(url: &str) -> super::StoreResult<Self> {
-        Err(super::StoreError::UnsupportedUrl(url.to_string()))
+    /// Connects to and migrates the database at `url` (`postgres://...`). Replicas starting at
+    /// once are safe: sqlx's migrator serializes them with an advisory lock.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The underlying pool, for tools (such as a data migration) that write tables directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 }
+
+crate::store::delegate::impl_store!(PostgresStore);

@@ -4,8 +4,8 @@
 //! writer lock for the whole change, so two workers (threads or processes) never claim one job.
 
 use chrono::{DateTime, Utc};
+use sqlx::Row;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, Sqlite, Transaction};
 
 use super::time;
 use crate::ids::DeliveryId;
@@ -34,7 +34,7 @@ pub(super) async fn accept_delivery(
         tx.rollback().await?;
         return Ok(DeliveryOutcome::Duplicate);
     }
-    let Some(job_id) = insert_job(&mut tx, &job, now).await? else {
+    let Some(job_id) = insert_job(&mut *tx, &job, now).await? else {
         // The work is already queued under this unique key; the delivery stays recorded so a
         // redelivery is dropped too.
         tx.commit().await?;
@@ -54,15 +54,12 @@ pub(super) async fn enqueue(
     job: NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let id = insert_job(&mut tx, &job, now).await?;
-    tx.commit().await?;
-    Ok(id)
+    insert_job(pool, &job, now).await
 }
 
 /// Inserts a queued job; None when its unique key is taken (by a job in any state).
-async fn insert_job(
-    tx: &mut Transaction<'static, Sqlite>,
+async fn insert_job<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
     job: &NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
@@ -81,7 +78,7 @@ async fn insert_job(
     .bind(time::to_db(job.run_at))
     .bind(convert::count_to_db(job.max_attempts))
     .bind(time::to_db(now))
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     Ok(row.map(|r| r.try_get::<i64, _>("id")).transpose()?)
 }

@@ -1,0 +1,193 @@
+//! `impl_store!`: the `Store` impl every backend shares, forwarding each method to the backend's
+//! `queue`, `leases` and `tracking` modules (free functions of the same names taking `&self.pool`
+//! first).
+
+macro_rules! impl_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn ping(&self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn accept_delivery(
+                &self,
+                delivery: &$crate::ids::DeliveryId,
+                event: &str,
+                job: $crate::store::NewJob,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<$crate::store::DeliveryOutcome> {
+                queue::accept_delivery(&self.pool, delivery, event, job, now).await
+            }
+
+            async fn enqueue(
+                &self,
+                job: $crate::store::NewJob,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<i64>> {
+                queue::enqueue(&self.pool, job, now).await
+            }
+
+            async fn claim_job(
+                &self,
+                worker: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                lease: chrono::Duration,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Job>> {
+                queue::claim_job(&self.pool, worker, now, lease).await
+            }
+
+            async fn extend_lease(
+                &self,
+                job_id: i64,
+                worker: &str,
+                until: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queue::extend_lease(&self.pool, job_id, worker, until).await
+            }
+
+            async fn complete_job(
+                &self,
+                job_id: i64,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queue::complete_job(&self.pool, job_id, now).await
+            }
+
+            async fn retry_job(
+                &self,
+                job_id: i64,
+                error: &str,
+                run_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queue::retry_job(&self.pool, job_id, error, run_at).await
+            }
+
+            async fn bury_job(
+                &self,
+                job_id: i64,
+                error: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                queue::bury_job(&self.pool, job_id, error, now).await
+            }
+
+            async fn queue_stats(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<$crate::store::QueueStats> {
+                queue::queue_stats(&self.pool, now).await
+            }
+
+            async fn next_run_at(
+                &self,
+            ) -> $crate::store::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+                queue::next_run_at(&self.pool).await
+            }
+
+            async fn try_lease(
+                &self,
+                name: &str,
+                holder: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                lease: chrono::Duration,
+            ) -> $crate::store::StoreResult<bool> {
+                leases::try_lease(&self.pool, name, holder, now, lease).await
+            }
+
+            async fn release_lease(
+                &self,
+                name: &str,
+                holder: &str,
+            ) -> $crate::store::StoreResult<()> {
+                leases::release_lease(&self.pool, name, holder).await
+            }
+
+            async fn upsert_installation(
+                &self,
+                installation: $crate::ids::InstallationId,
+                account: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                tracking::upsert_installation(&self.pool, installation, account, now).await
+            }
+
+            async fn delete_installation(
+                &self,
+                installation: $crate::ids::InstallationId,
+            ) -> $crate::store::StoreResult<()> {
+                tracking::delete_installation(&self.pool, installation).await
+            }
+
+            async fn add_repositories(
+                &self,
+                installation: $crate::ids::InstallationId,
+                repos: &[$crate::ids::RepoName],
+            ) -> $crate::store::StoreResult<()> {
+                tracking::add_repositories(&self.pool, installation, repos).await
+            }
+
+            async fn remove_repositories(
+                &self,
+                installation: $crate::ids::InstallationId,
+                repos: &[$crate::ids::RepoName],
+            ) -> $crate::store::StoreResult<()> {
+                tracking::remove_repositories(&self.pool, installation, repos).await
+            }
+
+            async fn list_repositories(
+                &self,
+                installation: $crate::ids::InstallationId,
+            ) -> $crate::store::StoreResult<Vec<$crate::ids::RepoName>> {
+                tracking::list_repositories(&self.pool, installation).await
+            }
+
+            async fn get_postmortem(
+                &self,
+                source: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::TrackedPostMortem>> {
+                tracking::get_postmortem(&self.pool, source).await
+            }
+
+            async fn upsert_postmortem(
+                &self,
+                postmortem: &$crate::store::NewPostMortem,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<$crate::store::TrackedPostMortem> {
+                tracking::upsert_postmortem(&self.pool, postmortem, now).await
+            }
+
+            async fn list_postmortems(
+                &self,
+                repo: &$crate::ids::RepoName,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::TrackedPostMortem>> {
+                tracking::list_postmortems(&self.pool, repo).await
+            }
+
+            async fn list_follow_ups(
+                &self,
+                postmortem_id: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::TrackedFollowUp>> {
+                tracking::list_follow_ups(&self.pool, postmortem_id).await
+            }
+
+            async fn upsert_follow_up(
+                &self,
+                follow_up: &$crate::store::TrackedFollowUp,
+            ) -> $crate::store::StoreResult<()> {
+                tracking::upsert_follow_up(&self.pool, follow_up).await
+            }
+
+            async fn find_follow_up_by_issue(
+                &self,
+                repo: &$crate::ids::RepoName,
+                issue: $crate::ids::IssueNumber,
+            ) -> $crate::store::StoreResult<Option<$crate::store::TrackedFollowUp>> {
+                tracking::find_follow_up_by_issue(&self.pool, repo, issue).await
+            }
+        }
+    };
+}
+
+pub(super) use impl_store;
