@@ -765,7 +765,7 @@ async fn files_are_read_through_the_contents_api() {
                 let big = big_served.clone();
                 async move {
                     assert_eq!(q["ref"], "main");
-                    let raw = headers["accept"] == "application/vnd.github.raw";
+                    let raw = headers["accept"] == "application/vnd.github.raw+json";
                     match path.as_str() {
                         "post mortems/2024-03.md" => Json(json!({
                             "type": "file", "encoding": "base64", "content": wrapped,

@@ -88,6 +88,15 @@ struct AppInner {
     info: OnceCell<AppInfo>,
 }
 
+impl std::fmt::Debug for GitHubApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubApp")
+            .field("app_id", &self.inner.core.app_id)
+            .field("api_url", &self.inner.api_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
 impl GitHubApp {
     /// Fails only on a private key that is not an RSA PEM key or an unusable `api_url`; nothing is
     /// sent to GitHub yet.

@@ -21,7 +21,7 @@ use crate::ids::{InstallationId, IssueNumber, RepoName};
 /// of the bot's issues could hide a marker and cause a duplicate.
 const MAX_PAGES: usize = 100;
 
-const RAW: &str = "application/vnd.github.raw";
+const RAW: &str = "application/vnd.github.raw+json";
 
 /// Calls GitHub as one installation. Clones share the token and the mutation lock.
 #[derive(Clone)]
@@ -32,6 +32,14 @@ pub struct InstallationClient {
     /// Held for the whole of a mutating call, retries included: GitHub asks integrators to send
     /// mutations serially, and its secondary rate limits punish concurrent ones.
     serial: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for InstallationClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstallationClient")
+            .field("installation", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InstallationClient {

@@ -20,7 +20,8 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// Checks `sha256=<hex>` against HMAC-SHA256(secret, body) in constant time.
+/// Checks `sha256=<hex>` against HMAC-SHA256(secret, body) in constant time. An empty secret
+/// verifies nothing: anyone could sign with it.
 pub fn verify_signature(
     secret: &[u8],
     body: &[u8],
@@ -34,6 +35,9 @@ pub fn verify_signature(
     let expected = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
     if expected.len() != 32 {
         return Err(SignatureError::Malformed);
+    }
+    if secret.is_empty() {
+        return Err(SignatureError::Mismatch);
     }
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| SignatureError::Mismatch)?;
     mac.update(body);
@@ -237,6 +241,11 @@ mod tests {
         assert_eq!(
             verify_signature(b"s3cret", body, None),
             Err(SignatureError::Missing)
+        );
+        let signed_with_nothing = sign(b"", body);
+        assert_eq!(
+            verify_signature(b"", body, Some(&signed_with_nothing)),
+            Err(SignatureError::Mismatch)
         );
         let sha1 = good.replace("sha256=", "sha1=");
         for bad in [sha1.as_str(), "sha256=zz", "sha256=abcd", ""] {
