@@ -95,7 +95,12 @@ impl App {
     pub async fn start(settings: Settings) -> anyhow::Result<Self> {
         let store = crate::store::connect(&settings.database_url)
             .await
-            .with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))?;
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    redact(&settings.database_url)
+                )
+            })?;
         let state = Arc::new(AppState {
             store,
             metrics: Arc::new(Metrics::new()),

@@ -34,7 +34,11 @@ pub struct ServeArgs {
     /// Where the setup page's App-manifest form posts.
     #[arg(long, env = "GITHUB_URL", default_value = "https://github.com")]
     pub github_url: Url,
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://postmortem-bot.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://postmortem-bot.db"
+    )]
     pub database_url: String,
     #[arg(long, env = "BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
@@ -100,10 +104,9 @@ impl Settings {
     pub fn from_args(args: ServeArgs) -> anyhow::Result<Self> {
         let private_key = match (args.private_key, &args.private_key_path) {
             (Some(pem), _) => Some(pem),
-            (None, Some(path)) => Some(
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read GITHUB_PRIVATE_KEY_PATH {}", path.display()))?,
-            ),
+            (None, Some(path)) => Some(std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read GITHUB_PRIVATE_KEY_PATH {}", path.display())
+            })?),
             (None, None) => None,
         };
         let credentials = match (args.app_id, private_key) {
@@ -201,11 +204,17 @@ mod tests {
     #[test]
     fn env_files_round_trip_multiline_keys() {
         let pem = "-----BEGIN KEY-----\nabc\"def\n-----END KEY-----\n";
-        let text = format!("# written by setup\n{}export B=plain\n\n", env_line("A", pem));
+        let text = format!(
+            "# written by setup\n{}export B=plain\n\n",
+            env_line("A", pem)
+        );
         let pairs = parse_env_file(&text);
         assert_eq!(
             pairs,
-            vec![("A".to_string(), pem.to_string()), ("B".to_string(), "plain".to_string())]
+            vec![
+                ("A".to_string(), pem.to_string()),
+                ("B".to_string(), "plain".to_string())
+            ]
         );
     }
 }

@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the GitHub App: webhooks, jobs, health and metrics.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the follow-ups, timeline and figures found in a post-mortem.
     Parse {
         /// One JSON object instead of a table.
@@ -111,7 +111,8 @@ async fn shutdown_signal() {
 
 fn main() -> ExitCode {
     // Before clap reads the environment and before any thread exists.
-    let env_file = std::env::var_os("ENV_FILE").map_or_else(|| PathBuf::from(".env"), PathBuf::from);
+    let env_file =
+        std::env::var_os("ENV_FILE").map_or_else(|| PathBuf::from(".env"), PathBuf::from);
     if let Err(error) = load_env_file(&env_file) {
         eprintln!("error: {error:#}");
         return ExitCode::FAILURE;
@@ -125,7 +126,7 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")
-                .and_then(|runtime| runtime.block_on(serve(args)))
+                .and_then(|runtime| runtime.block_on(serve(*args)))
         }
     };
     match result {

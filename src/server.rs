@@ -68,14 +68,20 @@ async fn receive_webhook(
     }
     let Some(delivery) = header_str("x-github-delivery").filter(|d| !d.is_empty()) else {
         state.metrics.delivery(event_name, "malformed");
-        return text(StatusCode::BAD_REQUEST, "missing X-GitHub-Delivery header\n");
+        return text(
+            StatusCode::BAD_REQUEST,
+            "missing X-GitHub-Delivery header\n",
+        );
     };
     let event = match webhook::decode(event_name, &body) {
         Ok(event) => event,
         Err(error) => {
             state.metrics.delivery(event_name, "malformed");
             debug!(%error, event = event_name, "malformed webhook payload");
-            return (StatusCode::BAD_REQUEST, format!("malformed payload: {error}\n"))
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("malformed payload: {error}\n"),
+            )
                 .into_response();
         }
     };
@@ -95,7 +101,10 @@ async fn receive_webhook(
         Ok(job) => job,
         Err(error) => {
             error!(%error, "cannot encode the event as a job");
-            return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot queue the delivery\n");
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot queue the delivery\n",
+            );
         }
     };
     let delivery = DeliveryId(delivery.to_string());
@@ -119,7 +128,10 @@ async fn receive_webhook(
             state.metrics.delivery(event_name, "store_error");
             error!(%error, %delivery, "cannot persist the delivery");
             // 5xx makes GitHub show the failure, and the delivery can be redelivered.
-            text(StatusCode::SERVICE_UNAVAILABLE, "cannot persist the delivery\n")
+            text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot persist the delivery\n",
+            )
         }
     }
 }

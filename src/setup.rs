@@ -70,7 +70,11 @@ pub fn manifest_json(base: &str) -> anyhow::Result<serde_json::Value> {
 
 pub async fn home(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if state.has_credentials() && state.webhook_secret().is_some() {
-        let stats = state.store.queue_stats(chrono::Utc::now()).await.unwrap_or_default();
+        let stats = state
+            .store
+            .queue_stats(chrono::Utc::now())
+            .await
+            .unwrap_or_default();
         return page(
             "postmortem-bot is running",
             &format!(
@@ -194,7 +198,10 @@ async fn finish_registration(state: &AppState, code: &str) -> anyhow::Result<Str
         "# Written by postmortem-bot's setup page.\n{}{}{}",
         env_line("GITHUB_APP_ID", &conversion.id.to_string()),
         env_line("GITHUB_PRIVATE_KEY", conversion.pem.expose_secret()),
-        env_line("GITHUB_WEBHOOK_SECRET", conversion.webhook_secret.expose_secret()),
+        env_line(
+            "GITHUB_WEBHOOK_SECRET",
+            conversion.webhook_secret.expose_secret()
+        ),
     );
     write_private_file(&state.settings.env_file, &contents)
         .with_context(|| format!("writing {}", state.settings.env_file.display()))?;
@@ -240,8 +247,14 @@ mod tests {
     #[test]
     fn the_manifest_points_at_this_server() {
         let manifest = manifest_json("https://bot.example.org").unwrap();
-        assert_eq!(manifest["hook_attributes"]["url"], "https://bot.example.org/webhook");
-        assert_eq!(manifest["redirect_url"], "https://bot.example.org/setup/callback");
+        assert_eq!(
+            manifest["hook_attributes"]["url"],
+            "https://bot.example.org/webhook"
+        );
+        assert_eq!(
+            manifest["redirect_url"],
+            "https://bot.example.org/setup/callback"
+        );
         assert_eq!(manifest["public"], false);
         assert_eq!(manifest["default_permissions"]["issues"], "write");
         let events = manifest["default_events"].as_array().unwrap();

@@ -22,8 +22,16 @@ pub struct LabelCache(Mutex<HashSet<String>>);
 impl LabelCache {
     async fn ensure(&self, client: &InstallationClient, repo: &RepoName) -> anyhow::Result<()> {
         let labels = [
-            (render::LABEL_POSTMORTEM, "b60205", "Tracked by postmortem-bot"),
-            (render::LABEL_FOLLOW_UP, "0e8a16", "A follow-up item from a post-mortem"),
+            (
+                render::LABEL_POSTMORTEM,
+                "b60205",
+                "Tracked by postmortem-bot",
+            ),
+            (
+                render::LABEL_FOLLOW_UP,
+                "0e8a16",
+                "A follow-up item from a post-mortem",
+            ),
         ];
         for (name, color, description) in labels {
             let key = format!("{repo}\0{name}");
@@ -343,7 +351,10 @@ impl Run<'_> {
             self.summary.opened.push(existing);
             return Ok(());
         }
-        self.handlers.labels.ensure(self.client, self.doc.repo).await?;
+        self.handlers
+            .labels
+            .ensure(self.client, self.doc.repo)
+            .await?;
         let owner = self.assignable_owner(item).await?;
         let issue = self
             .client

@@ -12,7 +12,10 @@ use crate::ids::Source;
 use crate::postmortem;
 use crate::render;
 
-pub async fn on_issue_comment(handlers: &Handlers, event: &IssueCommentEvent) -> anyhow::Result<()> {
+pub async fn on_issue_comment(
+    handlers: &Handlers,
+    event: &IssueCommentEvent,
+) -> anyhow::Result<()> {
     if event.action != "created" || event.comment.user.is_bot || event.sender.is_bot {
         return Ok(());
     }
@@ -37,7 +40,10 @@ pub async fn on_issue_comment(handlers: &Handlers, event: &IssueCommentEvent) ->
         return Ok(());
     }
     // Cosmetic: a failed reaction must not stop the work it acknowledges.
-    if let Err(error) = client.react_to_comment(repo, event.comment.id, "eyes").await {
+    if let Err(error) = client
+        .react_to_comment(repo, event.comment.id, "eyes")
+        .await
+    {
         warn!(%error, "cannot react to the command");
     }
     match command {

@@ -34,7 +34,9 @@ pub async fn on_installation_repositories(
     store
         .upsert_installation(event.installation, &event.account, Utc::now())
         .await?;
-    store.add_repositories(event.installation, &event.added).await?;
+    store
+        .add_repositories(event.installation, &event.added)
+        .await?;
     store
         .remove_repositories(event.installation, &event.removed)
         .await?;

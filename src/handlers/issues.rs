@@ -67,8 +67,10 @@ fn retick(body: &str, issue: Option<crate::ids::IssueNumber>, closed: bool) -> S
     let Some(number) = issue else {
         return body.to_string();
     };
-    let (Some(start), Some(end)) = (body.find(render::SECTION_START), body.find(render::SECTION_END))
-    else {
+    let (Some(start), Some(end)) = (
+        body.find(render::SECTION_START),
+        body.find(render::SECTION_END),
+    ) else {
         return body.to_string();
     };
     if end < start {
@@ -85,8 +87,14 @@ fn retick(body: &str, issue: Option<crate::ids::IssueNumber>, closed: bool) -> S
         .lines()
         .map(|line| {
             let is_this = line.starts_with("- [")
-                && line.get(6..).is_some_and(|rest| rest.trim() == format!("#{number}"));
-            if is_this { wanted_line.clone() } else { line.to_string() }
+                && line
+                    .get(6..)
+                    .is_some_and(|rest| rest.trim() == format!("#{number}"));
+            if is_this {
+                wanted_line.clone()
+            } else {
+                line.to_string()
+            }
         })
         .collect();
     let mut section_text = replaced.join("\n");
@@ -104,8 +112,14 @@ mod tests {
     #[test]
     fn ticks_only_the_named_issue() {
         let section = render::tracking_section(&[
-            SectionEntry::Issue { number: IssueNumber(3), closed: false },
-            SectionEntry::Issue { number: IssueNumber(31), closed: false },
+            SectionEntry::Issue {
+                number: IssueNumber(3),
+                closed: false,
+            },
+            SectionEntry::Issue {
+                number: IssueNumber(31),
+                closed: false,
+            },
         ]);
         let body = render::with_tracking_section("Intro", &section);
         let ticked = retick(&body, Some(IssueNumber(3)), true);

@@ -31,6 +31,9 @@ mod tests {
             .map(|a| (next_attempt_at(now, a, base, max) - now).num_seconds())
             .collect();
         assert_eq!(delays, vec![2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(next_attempt_at(now, u32::MAX, base, max), now + chrono::Duration::seconds(60));
+        assert_eq!(
+            next_attempt_at(now, u32::MAX, base, max),
+            now + chrono::Duration::seconds(60)
+        );
     }
 }

@@ -164,8 +164,8 @@ impl Worker {
                 }
                 Err(failure) => {
                     let message = format!("{:#}", failure.error());
-                    let retry = matches!(failure, JobFailure::Retry(_))
-                        && job.attempts < job.max_attempts;
+                    let retry =
+                        matches!(failure, JobFailure::Retry(_)) && job.attempts < job.max_attempts;
                     if retry {
                         let at = next_attempt_at(
                             now,
