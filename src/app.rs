@@ -59,7 +59,7 @@ impl AppState {
             credentials,
             self.settings.api_url.clone(),
             self.metrics.clone(),
-            Default::default(),
+            self.settings.github_retry.clone(),
         )
         .context("cannot build the GitHub client from the App credentials")?;
         let handlers = Handlers::new(

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::github::AppCredentials;
+use crate::github::{AppCredentials, RetryPolicy};
 
 /// Flags and env for `serve` (and the sweeps that share its database and GitHub settings).
 #[derive(Debug, Clone, clap::Args)]
@@ -97,6 +97,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     pub public_url: Option<Url>,
     pub jobs: JobSettings,
+    /// How hard each GitHub call tries; tests shorten the delays.
+    pub github_retry: RetryPolicy,
     pub env_file: PathBuf,
 }
 
@@ -135,6 +137,7 @@ impl Settings {
                 backoff: Duration::from_millis(args.job_backoff_ms),
                 max_backoff: Duration::from_secs(600),
             },
+            github_retry: RetryPolicy::default(),
             env_file: args.env_file,
         })
     }
