@@ -50,7 +50,7 @@ fn main() -> ExitCode {
             if json {
                 println!("{}", serde_json::to_string_pretty(&postmortem)?);
             } else {
-                println!("{postmortem:#?}");
+                print!("{}", postmortem_bot::postmortem::render_text(&postmortem));
             }
             Ok(())
         }),
