@@ -390,6 +390,7 @@ impl Extractor<'_> {
                             && !ends_colon
                             && text::is_forward_looking(&d.title)
                             && !text::is_narrative(&d.title)
+                            && !text::is_past(&d.title)
                     }
                     _ => false,
                 }
@@ -491,7 +492,8 @@ impl Extractor<'_> {
             && let Some(cell) = cells.get(c)
             && cell.links.is_empty()
         {
-            kind = cell_text(Some(c)).map(|k| k.to_lowercase());
+            kind = cell_text(Some(c))
+                .map(|k| sections::kind_of(&k).unwrap_or_else(|| k.to_lowercase()));
         }
         let mut details = Vec::new();
         if let Some(notes) = cell_text(cols.notes) {

@@ -420,7 +420,17 @@ fn owner_anywhere(s: &str) -> Option<String> {
 /// A trailing "(...)" that only carries tracker links: "([Issue](...))", "(currently blocking on #365)".
 fn paren_is_tracker(inner: &str, inline: &Inline) -> bool {
     let words = inner.split_whitespace().count();
-    if words == 0 || words > 8 {
+    if words == 0 || words > 10 {
+        return false;
+    }
+    // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
+    if inline.links.iter().any(|l| {
+        inline.text.get(l.start..l.end).is_some_and(|label| label.trim() == inner.trim())
+            && is_tracker_url(&l.url)
+    }) {
+        return true;
+    }
+    if words > 8 {
         return false;
     }
     if inner.split_whitespace().any(is_tracker_ref)

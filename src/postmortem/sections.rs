@@ -25,7 +25,7 @@ pub(crate) enum Class {
 static ACTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)\b(
-            action\s*(items?|points?|plan|list|register|log)? | actions | actionables?
+            action\s*(items?|points?|plan|list|register|log)? | actions | actionables
           | follow[\s-]*ups? | next\s+steps? | remediations? | remediate
           | corrective | preventa?tive | prevention\s+measures | countermeasures
           | what\s+we(\s+are|'re|’re)\s+doing | what\s+we\s+will\s+do | what(\s+are)?\s+we\s+doing

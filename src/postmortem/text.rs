@@ -313,7 +313,7 @@ static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
       | ^follow[\s-]+up\b
       | ^make\s+sure\b
       | ^todo\b
-      | \b(we|team|i)\s+(need|needs)\s+to\b
+      | \b(we|team|i)\s+(really\s+)?(need|needs)\b
       | \b(we|team)\s+(should|must)\s+\w
       | \bwe('ll|’ll|\s+will)\s+\w
       | \b(needs|need)\s+to\s+be\b
@@ -329,7 +329,23 @@ pub(crate) fn is_forward_looking(s: &str) -> bool {
     let t = s.trim();
     // Hindsight ("should have been caught") and vague promises are not to-dos.
     let t = RETROSPECTIVE.replace_all(t, " ");
-    FORWARD.is_match(&t) || starts_with_action_verb(&t)
+    FORWARD.is_match(&t) || starts_with_action_verb(&t) || will_act(&t)
+}
+
+/// "... will stop retrying", "... will add": a future action, unlike "will be 3 seconds".
+fn will_act(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    lower
+        .match_indices("will ")
+        .any(|(i, m)| starts_with_action_verb(&lower[i + m.len()..]))
+}
+
+static PAST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(was|were|did|had)\b").expect("past regex"));
+
+/// Whether a line is told in the past tense ("... was down and needs to be restarted").
+pub(crate) fn is_past(s: &str) -> bool {
+    PAST.is_match(s)
 }
 
 static RETROSPECTIVE: LazyLock<Regex> = LazyLock::new(|| {
