@@ -42,17 +42,29 @@ fn read_input(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// Writes to standard output; a closed pipe (`parse ... | head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse { json, file } => read_input(&file).and_then(|bytes| {
             let postmortem = postmortem_bot::postmortem::parse_bytes(&bytes);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&postmortem)?);
+            let out = if json {
+                let mut s = serde_json::to_string_pretty(&postmortem)?;
+                s.push('\n');
+                s
             } else {
-                print!("{}", postmortem_bot::postmortem::render_text(&postmortem));
-            }
-            Ok(())
+                postmortem_bot::postmortem::render_text(&postmortem)
+            };
+            write_stdout(&out)
         }),
     };
     match result {

@@ -254,7 +254,16 @@ impl Extractor<'_> {
         let words = d.title.split_whitespace().count();
         let pseudo = (d.bold_lead || colon_label) && words <= 4;
         if pseudo {
-            match sections::classify(&d.title) {
+            let class = match sections::classify(&d.title) {
+                // "**Alert on growth rate**" is an action, not an "Alert" section.
+                Class::Timeline | Class::NonAction | Class::Lessons
+                    if text::starts_with_action_verb(&d.title) =>
+                {
+                    Class::Neutral
+                }
+                class => class,
+            };
+            match class {
                 Class::Action => {
                     self.roles[i] = Role::Group(Ctx::Action);
                     if !d.rest.is_empty() {
@@ -271,7 +280,7 @@ impl Extractor<'_> {
                     return;
                 }
                 Class::Neutral => {
-                    if d.label_only && self.has_children[i] {
+                    if (d.label_only || colon_label) && self.has_children[i] {
                         self.roles[i] = Role::Group(ctx);
                         return;
                     }
@@ -297,9 +306,11 @@ impl Extractor<'_> {
             Ctx::Fallback => {
                 acceptable(&d)
                     && (d.status_tagged
+                        || task.is_some()
                         || (text::is_forward_looking(&d.title) && !text::is_narrative(&d.title)))
             }
-            Ctx::Neutral | Ctx::Lessons => d.status_marked && acceptable(&d),
+            // A checkbox is an explicit to-do wherever it appears outside narrative sections.
+            Ctx::Neutral | Ctx::Lessons => (d.status_marked || task.is_some()) && acceptable(&d),
             Ctx::NonAction => false,
         };
         if !is_item {
@@ -382,6 +393,7 @@ impl Extractor<'_> {
                     Ctx::Action => {
                         acceptable(&d)
                             && !ends_colon
+                            && !text::is_intro(&d.title)
                             && (!structured || (d.bold_lead && !d.label_only && !is_note(&d)))
                             && (d.bold_lead || !text::is_narrative(&d.title))
                     }

@@ -57,7 +57,7 @@ static NON_ACTION: LazyLock<Regex> = LazyLock::new(|| {
           | what\s+happened | challenges | affected | stats | leadup | lead-up | fault | recurrence
           | backlog\s+check | description | details\s+of | symptoms | incident\s+summary | problem
           | data\s+integrity | scope | acknowledg(e)?ments | netspace | why\s+was | how\s+we\s+responded
-          | what\s+was\s+impacted | retrospective\s+guidelines | blameless | inclusive | alert
+          | what\s+was\s+impacted | retrospective\s+guidelines | blameless | inclusive
           | root\s+cause\s+analysis | analysis | questions
         )\b",
     )

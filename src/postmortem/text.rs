@@ -340,6 +340,20 @@ fn will_act(s: &str) -> bool {
         .any(|(i, m)| starts_with_action_verb(&lower[i + m.len()..]))
 }
 
+static INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)\b(the\s+following|as\s+follows|listed\s+below|see\s+below
+          | (two|three|four|five|six|several|a\s+few|some|these|a\s+number\s+of)\s+(more\s+)?(things|changes|steps|actions|items|improvements|areas|safeguards|measures)
+        )\b",
+    )
+    .expect("intro regex")
+});
+
+/// Whether a prose line only introduces the actions that follow ("We are changing three things.").
+pub(crate) fn is_intro(s: &str) -> bool {
+    INTRO.is_match(s)
+}
+
 static PAST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(was|were|did|had)\b").expect("past regex"));
 

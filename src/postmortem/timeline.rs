@@ -22,7 +22,7 @@ static LEADING_TIME: LazyLock<Regex> = LazyLock::new(|| {
 
 static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^(?P<text>(?:when\s+the\s+(?:incident|outage|issue)\s+was\s+|incident\s+|outage\s+|issue\s+|first\s+|service\s+)?(?:reported|detected|declared|started|began|resolved|repaired|mitigated|fixed|restored|recovered|ended|noticed)\b[^0-9]{{0,24}}?)\s*[-–—:]?\s*(?P<at>{TIME})\s*\.?$"
+        r"(?i)^(?P<text>(?:when\s+(?:the\s+)?(?:\w+\s+){{0,2}}was\s+|incident\s+|outage\s+|issue\s+|first\s+|service\s+)?(?:reported|detected|declared|started|began|resolved|repaired|mitigated|fixed|restored|recovered|ended|noticed)\b[^0-9]{{0,24}}?)\s*[-–—:]?\s*(?P<at>{TIME})\s*\.?$"
     ))
     .expect("key event regex")
 });
