@@ -50,12 +50,14 @@ fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
 fn parse_command(json: bool, file: &Path) -> anyhow::Result<()> {
     let bytes = read_input(file)?;
     let postmortem = postmortem_bot::postmortem::parse_bytes(&bytes);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&postmortem)?);
+    let out = if json {
+        let mut text = serde_json::to_string_pretty(&postmortem)?;
+        text.push('\n');
+        text
     } else {
-        println!("{postmortem:#?}");
-    }
-    Ok(())
+        postmortem_bot::postmortem::render_text(&postmortem)
+    };
+    write_stdout(&out)
 }
 
 fn init_logging() {
@@ -106,6 +108,16 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = terminate => {}
+    }
+}
+
+/// Writes to standard output; a closed pipe (`parse ... | head`) is not an error.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
     }
 }
 

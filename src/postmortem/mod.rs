@@ -1,6 +1,20 @@
 //! Pure: Markdown text → `PostMortem` (follow-ups, timeline, figures). No I/O, no GitHub types.
 
+mod blocks;
+mod extract;
+mod fields;
+pub mod report;
+mod sections;
+mod tables;
+mod text;
+mod timeline;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::Serialize;
+
+pub use report::render_text;
 
 /// What the parser makes of one post-mortem document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -58,9 +72,107 @@ pub struct Figures {
     pub time_to_resolve_minutes: Option<i64>,
 }
 
+/// The Markdown extensions the parser reads with (benchmarks compare against the same).
+pub fn markdown_options() -> pulldown_cmark::Options {
+    use pulldown_cmark::Options;
+    Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
+}
+
 /// Parses a post-mortem. Never panics; bounded work on any input.
-pub fn parse(_text: &str) -> PostMortem {
-    PostMortem::default()
+pub fn parse(text: &str) -> PostMortem {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let doc = blocks::walk(text, markdown_options());
+    let secs = sections::build(&doc.blocks);
+    let mut follow_ups = extract::follow_ups(text, &doc, &secs);
+    let (timeline, instants) = timeline::extract(&doc, &secs);
+    let time_to_resolve_minutes = timeline::time_to_resolve(&doc, &timeline, &instants);
+
+    let incident_headings = incidents(&doc.blocks);
+    if incident_headings.len() >= 2 {
+        for f in &mut follow_ups {
+            let line = f.line.unwrap_or(0);
+            f.incident = incident_headings
+                .iter()
+                .rev()
+                .find(|(l, _)| *l <= line)
+                .map(|(_, t)| t.clone());
+        }
+    }
+    PostMortem {
+        title: front_matter_title(doc.metadata.as_deref()).or_else(|| first_heading(&doc.blocks)),
+        incidents: if incident_headings.len() >= 2 {
+            incident_headings.into_iter().map(|(_, t)| t).collect()
+        } else {
+            Vec::new()
+        },
+        follow_ups,
+        timeline,
+        figures: Figures {
+            time_to_resolve_minutes,
+        },
+    }
+}
+
+static META_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^\s*title\s*[:=]\s*["']?(.*?)["']?\s*$"#).expect("title regex")
+});
+
+fn front_matter_title(meta: Option<&str>) -> Option<String> {
+    let caps = META_TITLE.captures(meta?)?;
+    let t = caps.get(1)?.as_str().trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn first_heading(blocks: &[blocks::Block]) -> Option<String> {
+    let headings = blocks.iter().filter_map(|b| match b.kind {
+        blocks::Kind::Heading { level } if !b.quoted => {
+            let t = text::collapse_ws(&b.inline.text);
+            (!t.is_empty()).then_some((level, t))
+        }
+        _ => None,
+    });
+    let mut best: Option<(u8, String)> = None;
+    for (level, t) in headings {
+        if level == 1 {
+            return Some(t);
+        }
+        if best.is_none() {
+            best = Some((level, t));
+        }
+    }
+    best.map(|(_, t)| t)
+}
+
+static INCIDENT_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|incident|outage|post[\s-]?mortem|postmortem)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b")
+        .expect("incident heading regex")
+});
+
+/// Headings that each open one incident, on a page holding several: the top-most heading level
+/// used at least twice, where every such heading names a date or an incident and owns follow-ups.
+fn incidents(blocks: &[blocks::Block]) -> Vec<(usize, String)> {
+    let mut min_level = u8::MAX;
+    for b in blocks {
+        if let blocks::Kind::Heading { level } = b.kind
+            && !b.quoted
+        {
+            min_level = min_level.min(level);
+        }
+    }
+    let top: Vec<(usize, String)> = blocks
+        .iter()
+        .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level: min_level })
+        .map(|b| (b.line, text::collapse_ws(&b.inline.text)))
+        .collect();
+    if top.len() >= 2 && top.iter().all(|(_, t)| INCIDENT_HEADING.is_match(t)) {
+        top
+    } else {
+        Vec::new()
+    }
 }
 
 /// Parses raw bytes, reading invalid UTF-8 lossily.

@@ -1,0 +1,561 @@
+//! The follow-up rules: which list items, table rows and prose lines are action items, given the
+//! section they sit in; nested bullets become details; grouping parents yield their children.
+
+use super::FollowUp;
+use super::blocks::{Doc, Inline, Kind};
+use super::fields::{self, Derived};
+use super::sections::{self, Class, Sections};
+use super::tables::{self, Columns};
+use super::text::{self, collapse_ws};
+
+/// How content at some point of the document is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    /// Every item is a follow-up.
+    Action,
+    /// The document names no action section: keep only forward-looking lines.
+    Fallback,
+    /// Not an action section; only explicit to-do markers count.
+    Neutral,
+    Lessons,
+    /// Timeline, impact, what went well...: never mined.
+    NonAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Unset,
+    /// Not an item itself; its children are read in this context.
+    Group(Ctx),
+    Item(usize),
+    Detail(usize),
+}
+
+/// The last top-level item, for lists that continue it as details (a bold "**Step**" item
+/// followed by a separate bullet list) and for dangling lead-ins ("Need to see if we can repeat on").
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    list: usize,
+    ordered: bool,
+    follow_up: usize,
+    takes_list: bool,
+    detail_list: Option<usize>,
+    dangling: bool,
+}
+
+enum TableMode {
+    Skip,
+    Action(Columns),
+}
+
+struct Extractor<'a> {
+    doc: &'a Doc,
+    source: &'a str,
+    secs: &'a Sections,
+    fallback: bool,
+    roles: Vec<Role>,
+    has_children: Vec<bool>,
+    out: Vec<FollowUp>,
+    tail: Option<Tail>,
+    table: Option<(usize, TableMode)>,
+}
+
+/// Extracts the follow-ups of a parsed document, in document order.
+pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<FollowUp> {
+    let mut has_children = vec![false; doc.blocks.len()];
+    for block in &doc.blocks {
+        if let Kind::Item {
+            parent: Some(p), ..
+        } = block.kind
+            && let Some(slot) = has_children.get_mut(p)
+        {
+            *slot = true;
+        }
+    }
+    let mut ex = Extractor {
+        doc,
+        source,
+        secs,
+        fallback: !has_action_content(doc, secs),
+        roles: vec![Role::Unset; doc.blocks.len()],
+        has_children,
+        out: Vec::new(),
+        tail: None,
+        table: None,
+    };
+    for i in 0..doc.blocks.len() {
+        ex.block(i);
+    }
+    ex.out
+}
+
+/// Whether the document says where its actions are: an action section with content, a table
+/// with an action column, or a bold "**Review actions**:" label. Without any, lines are judged
+/// one by one (a wiki page of flat bullets).
+fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
+    doc.blocks.iter().enumerate().any(|(i, b)| {
+        if b.quoted {
+            return false;
+        }
+        let class = secs.sections[secs.of_block[i]].class;
+        match &b.kind {
+            Kind::Heading { .. } => false,
+            Kind::TableRow { header, cells, .. } => {
+                class == Class::Action
+                    || (*header
+                        && !matches!(class, Class::NonAction | Class::Timeline)
+                        && tables::columns(cells).explicit)
+            }
+            Kind::Paragraph | Kind::Item { .. } => {
+                class == Class::Action
+                    || (matches!(b.kind, Kind::Item { .. }) && label_class(&b.inline) == Some(Class::Action))
+            }
+        }
+    })
+}
+
+/// The meaning of a short bold label opening an item ("**Review actions**:"), if it has one.
+fn label_class(inline: &Inline) -> Option<Class> {
+    let &(s, e) = inline.strong.first()?;
+    if inline.text[..s].trim().is_empty() {
+        let label = inline.text[s..e].trim().trim_end_matches(':');
+        if label.split_whitespace().count() <= 4 {
+            return Some(sections::classify(label));
+        }
+    }
+    None
+}
+
+fn ctx_of(class: Class, fallback: bool) -> Ctx {
+    match class {
+        Class::Action => Ctx::Action,
+        Class::Timeline | Class::NonAction => Ctx::NonAction,
+        Class::Lessons if fallback => Ctx::Fallback,
+        Class::Lessons => Ctx::Lessons,
+        Class::Neutral if fallback => Ctx::Fallback,
+        Class::Neutral => Ctx::Neutral,
+    }
+}
+
+const DANGLING: &[&str] = &[
+    "on", "in", "for", "with", "to", "of", "from", "at", "by", "about", "including", "like", "into",
+];
+
+impl Extractor<'_> {
+    fn section_ctx(&self, i: usize) -> Ctx {
+        ctx_of(self.secs.sections[self.secs.of_block[i]].class, self.fallback)
+    }
+
+    fn block(&mut self, i: usize) {
+        let block = &self.doc.blocks[i];
+        if !matches!(block.kind, Kind::TableRow { .. }) {
+            self.table = None;
+        }
+        if block.quoted {
+            return;
+        }
+        match &block.kind {
+            Kind::Heading { .. } => self.tail = None,
+            Kind::Item { .. } => self.item(i),
+            Kind::Paragraph => match block.container {
+                Some(c) => self.inner_paragraph(i, c),
+                None => {
+                    self.tail = None;
+                    self.top_paragraph(i);
+                }
+            },
+            Kind::TableRow { .. } => {
+                self.tail = None;
+                self.table_row(i);
+            }
+        }
+    }
+
+    fn new_follow_up(&mut self, block: usize, d: Derived, line: usize) -> usize {
+        let sec = &self.secs.sections[self.secs.of_block[block]];
+        let mut details = Vec::new();
+        if !d.rest.is_empty() {
+            details.push(d.rest.clone());
+        }
+        self.out.push(FollowUp {
+            title: d.title,
+            done: d.done.unwrap_or(sec.done),
+            owner: d.owner,
+            due: d.due,
+            priority: d.priority,
+            kind: sec.kind.clone(),
+            issue: d.issue,
+            details,
+            line: Some(line),
+            incident: None,
+        });
+        self.out.len() - 1
+    }
+
+    fn add_detail(&mut self, f: usize, text: &str) {
+        let t = collapse_ws(text);
+        if t.is_empty() {
+            return;
+        }
+        if let Some(fu) = self.out.get_mut(f) {
+            fu.details.push(t);
+        }
+    }
+
+    fn item(&mut self, i: usize) {
+        let block = &self.doc.blocks[i];
+        let Kind::Item {
+            task,
+            list,
+            ordered,
+            parent,
+            ..
+        } = block.kind
+        else {
+            return;
+        };
+        let inline = &block.inline;
+        let mut ctx = self.section_ctx(i);
+        if let Some(p) = parent {
+            let parent_task = matches!(
+                self.doc.blocks.get(p).map(|b| &b.kind),
+                Some(Kind::Item { task: Some(_), .. })
+            );
+            match self.roles.get(p).copied().unwrap_or(Role::Unset) {
+                Role::Item(_) if task.is_some() && parent_task => ctx = Ctx::Action,
+                Role::Item(f) | Role::Detail(f) => {
+                    self.roles[i] = Role::Detail(f);
+                    self.add_detail(f, &inline.text);
+                    return;
+                }
+                Role::Group(c) => ctx = c,
+                Role::Unset => {}
+            }
+        } else if let Some(tail) = self.tail {
+            // A separate list right after a "**Step**" or "...:" item continues it.
+            let continues = tail.detail_list == Some(list)
+                || (tail.takes_list && tail.list != list && tail.ordered != ordered);
+            if continues {
+                self.roles[i] = Role::Detail(tail.follow_up);
+                self.tail = Some(Tail {
+                    detail_list: Some(list),
+                    ..tail
+                });
+                self.add_detail(tail.follow_up, &inline.text);
+                return;
+            }
+        }
+
+        let d = fields::derive(inline, 0, inline.text.len());
+        let first_line = inline.text.trim().lines().next().unwrap_or("").trim();
+        let colon_label = !d.bold_lead
+            && first_line.ends_with(':')
+            && inline.text.trim().lines().count() == 1;
+        let words = d.title.split_whitespace().count();
+        let pseudo = (d.bold_lead || colon_label) && words <= 4;
+        if pseudo {
+            let class = match sections::classify(&d.title) {
+                // "**Alert on growth rate**" is an action, not an "Alert" section.
+                Class::Timeline | Class::NonAction | Class::Lessons
+                    if text::starts_with_action_verb(&d.title) =>
+                {
+                    Class::Neutral
+                }
+                class => class,
+            };
+            match class {
+                Class::Action => {
+                    self.roles[i] = Role::Group(Ctx::Action);
+                    if !d.rest.is_empty() {
+                        self.statements(i, inline, d.rest_start, Ctx::Action, false);
+                    }
+                    return;
+                }
+                Class::Timeline | Class::NonAction => {
+                    self.roles[i] = Role::Group(Ctx::NonAction);
+                    return;
+                }
+                Class::Lessons => {
+                    self.roles[i] = Role::Group(ctx_of(Class::Lessons, self.fallback));
+                    return;
+                }
+                Class::Neutral => {
+                    if (d.label_only || colon_label) && self.has_children[i] {
+                        self.roles[i] = Role::Group(ctx);
+                        return;
+                    }
+                }
+            }
+        }
+
+        // Dangling lead-in: "Need to see if we can repeat on" followed by what to repeat on.
+        if parent.is_none()
+            && ctx == Ctx::Fallback
+            && let Some(tail) = self.tail
+            && tail.dangling
+            && tail.list == list
+            && !text::is_forward_looking(&d.title)
+        {
+            self.roles[i] = Role::Detail(tail.follow_up);
+            self.add_detail(tail.follow_up, &inline.text);
+            return;
+        }
+
+        let is_item = match ctx {
+            Ctx::Action => acceptable(&d),
+            Ctx::Fallback => {
+                acceptable(&d)
+                    && (d.status_tagged
+                        || task.is_some()
+                        || (text::is_forward_looking(&d.title) && !text::is_narrative(&d.title)))
+            }
+            // A checkbox is an explicit to-do wherever it appears outside narrative sections.
+            Ctx::Neutral | Ctx::Lessons => (d.status_marked || task.is_some()) && acceptable(&d),
+            Ctx::NonAction => false,
+        };
+        if !is_item {
+            self.roles[i] = Role::Group(ctx);
+            if parent.is_none() {
+                self.tail = None;
+            }
+            return;
+        }
+        let mut d = d;
+        if task == Some(true) {
+            d.done = Some(true);
+        } else if task == Some(false) && d.done.is_none() {
+            d.done = Some(false);
+        }
+        let takes_list = d.bold_lead && (d.label_only || inline.text.trim_end().ends_with(':'))
+            || (!d.bold_lead && inline.text.trim_end().ends_with(':'));
+        let dangling = d
+            .title
+            .rsplit(' ')
+            .next()
+            .is_some_and(|w| DANGLING.contains(&w.to_ascii_lowercase().as_str()));
+        let f = self.new_follow_up(i, d, block.line);
+        self.roles[i] = Role::Item(f);
+        if parent.is_none() {
+            self.tail = Some(Tail {
+                list,
+                ordered,
+                follow_up: f,
+                takes_list,
+                detail_list: None,
+                dangling,
+            });
+        }
+    }
+
+    fn inner_paragraph(&mut self, i: usize, container: usize) {
+        match self.roles.get(container).copied().unwrap_or(Role::Unset) {
+            Role::Item(f) | Role::Detail(f) => {
+                let text = self.doc.blocks[i].inline.text.clone();
+                self.add_detail(f, &text);
+            }
+            Role::Group(Ctx::Action) => {
+                let inline = &self.doc.blocks[i].inline;
+                self.statements(i, inline, 0, Ctx::Action, false);
+            }
+            _ => {}
+        }
+    }
+
+    fn top_paragraph(&mut self, i: usize) {
+        let block = &self.doc.blocks[i];
+        let ctx = self.section_ctx(i);
+        if let Some(raw) = self.source.get(block.start..block.end)
+            && raw.contains('|')
+            && let Some((head, rows)) = tables::loose_pipe_table(raw)
+        {
+            self.loose_table(i, &head, &rows);
+            return;
+        }
+        let structured = self.secs.sections[self.secs.of_block[i]].has_structure;
+        self.statements(i, &block.inline, 0, ctx, structured);
+    }
+
+    /// Prose: each statement line of a paragraph may be an item, depending on the context.
+    fn statements(&mut self, i: usize, inline: &Inline, from: usize, ctx: Ctx, structured: bool) {
+        let line0 = self.doc.blocks[i].line;
+        let text = &inline.text;
+        let from = from.min(text.len());
+        for (off, piece) in text::statement_lines(&text[from..]) {
+            let start = from + off;
+            let d = fields::derive(inline, start, start + piece.len());
+            let ends_colon = piece.trim_end().ends_with(':');
+            let keep = if d.status_marked {
+                ctx != Ctx::NonAction && acceptable(&d)
+            } else if d.status_tagged {
+                ctx == Ctx::Action && acceptable(&d)
+            } else {
+                match ctx {
+                    Ctx::Action => {
+                        acceptable(&d)
+                            && !ends_colon
+                            && !text::is_intro(&d.title)
+                            && (!structured || (d.bold_lead && !d.label_only && !is_note(&d)))
+                            && (d.bold_lead || !text::is_narrative(&d.title))
+                    }
+                    Ctx::Fallback => {
+                        acceptable(&d)
+                            && !ends_colon
+                            && text::is_forward_looking(&d.title)
+                            && !text::is_narrative(&d.title)
+                            && !text::is_past(&d.title)
+                    }
+                    _ => false,
+                }
+            };
+            if keep {
+                let line = line0 + text[..start].matches('\n').count();
+                self.new_follow_up(i, d, line);
+            }
+        }
+    }
+
+    fn table_row(&mut self, i: usize) {
+        let block = &self.doc.blocks[i];
+        let Kind::TableRow {
+            table,
+            header,
+            cells,
+        } = &block.kind
+        else {
+            return;
+        };
+        if *header || !matches!(self.table, Some((t, _)) if t == *table) {
+            let mode = if *header {
+                self.table_mode(i, cells)
+            } else {
+                TableMode::Skip
+            };
+            self.table = Some((*table, mode));
+            if *header {
+                return;
+            }
+        }
+        if let Some((_, TableMode::Action(cols))) = &self.table {
+            let cols = cols.clone();
+            self.table_item(i, &cols, cells, block.line);
+        }
+    }
+
+    fn table_mode(&self, i: usize, header: &[Inline]) -> TableMode {
+        let ctx = self.section_ctx(i);
+        let mut cols = tables::columns(header);
+        match ctx {
+            Ctx::Action => {
+                if cols.action.is_none() {
+                    if cols.time.is_some() {
+                        return TableMode::Skip;
+                    }
+                    cols.action = tables::guess_action_column(&cols, header.len());
+                }
+                if cols.action.is_some() {
+                    TableMode::Action(cols)
+                } else {
+                    TableMode::Skip
+                }
+            }
+            Ctx::NonAction => TableMode::Skip,
+            _ if cols.explicit => TableMode::Action(cols),
+            _ => TableMode::Skip,
+        }
+    }
+
+    fn loose_table(&mut self, i: usize, head: &[Inline], rows: &[(usize, Vec<Inline>)]) {
+        if let TableMode::Action(cols) = self.table_mode(i, head) {
+            let line0 = self.doc.blocks[i].line;
+            for (n, cells) in rows {
+                self.table_item(i, &cols, cells, line0 + n);
+            }
+        }
+    }
+
+    fn table_item(&mut self, i: usize, cols: &Columns, cells: &[Inline], line: usize) {
+        let Some(action) = cols.action.and_then(|a| cells.get(a)) else {
+            return;
+        };
+        let mut d = fields::derive(action, 0, action.text.len());
+        if !acceptable(&d) {
+            return;
+        }
+        let cell_text = |c: Option<usize>| -> Option<String> {
+            let t = collapse_ws(&cells.get(c?)?.text);
+            (!t.is_empty() && !text::is_placeholder(&t)).then_some(t)
+        };
+        if let Some(owner) = cell_text(cols.owner) {
+            d.owner = Some(owner);
+        }
+        if let Some(p) = cell_text(cols.priority) {
+            d.priority = Some(fields::normalize_priority(&p).unwrap_or(p));
+        }
+        if let Some(due) = cell_text(cols.due) {
+            d.due = Some(fields::normalize_due(&due));
+        }
+        if let Some(status) = cell_text(cols.status)
+            && let Some(done) = fields::status_done(&status)
+        {
+            d.done = Some(done);
+        }
+        let mut kind = None;
+        if let Some(c) = cols.kind
+            && let Some(cell) = cells.get(c)
+            && cell.links.is_empty()
+        {
+            kind = cell_text(Some(c))
+                .map(|k| sections::kind_of(&k).unwrap_or_else(|| k.to_lowercase()));
+        }
+        let mut details = Vec::new();
+        if let Some(notes) = cell_text(cols.notes) {
+            details.push(notes);
+        }
+        // Any other cell may carry the tracker or the status (a "Bug" column reading DONE).
+        let order = cols.issue.into_iter().chain(0..cells.len());
+        for c in order {
+            if Some(c) == cols.action {
+                continue;
+            }
+            let Some(cell) = cells.get(c) else { continue };
+            if d.issue.is_none() {
+                d.issue = cell
+                    .links
+                    .iter()
+                    .find(|l| fields::is_tracker_url(&l.url) || Some(c) == cols.issue)
+                    .map(|l| {
+                        if l.url.starts_with("http") {
+                            l.url.clone()
+                        } else {
+                            cell.text[l.start..l.end].to_string()
+                        }
+                    })
+                    .or_else(|| {
+                        let t = collapse_ws(&cell.text);
+                        (Some(c) == cols.issue
+                            && (fields::is_tracker_ref(&t) || fields::is_tracker_url(&t)))
+                        .then_some(t)
+                    });
+            }
+            if d.done.is_none() && Some(c) != cols.owner {
+                d.done = fields::status_done(&cell.text);
+            }
+        }
+        let f = self.new_follow_up(i, d, line);
+        if let Some(fu) = self.out.get_mut(f) {
+            if kind.is_some() {
+                fu.kind = kind;
+            }
+            fu.details.extend(details);
+        }
+    }
+}
+
+fn acceptable(d: &Derived) -> bool {
+    !d.link_only && !text::is_placeholder(&d.title)
+}
+
+fn is_note(d: &Derived) -> bool {
+    let t = d.title.to_ascii_lowercase();
+    t.starts_with("note") || t.starts_with("nb") || t.starts_with("tl;dr")
+}

@@ -1,0 +1,601 @@
+//! From one item's text to its title and fields: strips leading checkbox/status/priority/tracker
+//! tags and trailing owner/due/tracker annotations, and reads them into their fields.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::blocks::Inline;
+use super::text::{collapse_ws, first_sentence_end, starts_with_action_verb};
+
+/// What one item's text says, with the title cleaned of its annotations.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Derived {
+    pub title: String,
+    /// Text after the title (later sentences, the lines under a bold lead).
+    pub rest: String,
+    pub rest_start: usize,
+    pub done: Option<bool>,
+    /// A status tag led the text (`DONE`, `**TODO**`, ✅): an explicit to-do marker.
+    pub status_tagged: bool,
+    /// The status tag was bold or an emoji, i.e. clearly meant as a marker.
+    pub status_marked: bool,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+    pub priority: Option<String>,
+    pub issue: Option<String>,
+    /// The text opened with a bold lead standing on its own line or followed by a colon.
+    pub bold_lead: bool,
+    /// Nothing follows the lead: the item is only a label ("**Process**:").
+    pub label_only: bool,
+    /// The text is only a link or URL, with no words of its own.
+    pub link_only: bool,
+}
+
+static STATUS_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(done|todo|to\s*do|doing|in[\s-]progress|wip|fixed|complete|completed|resolved|closed|open|pending|planned|not\s+started|failed|blocked|ongoing|merged|shipped)$")
+        .expect("status regex")
+});
+
+static PLAIN_STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(DONE|TODO|DOING|IN PROGRESS|WIP|FIXED|COMPLETED?|RESOLVED)\b\s*[:\-–—]?\s*")
+        .expect("plain status regex")
+});
+
+static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(p[0-4]|high|medium|med|low|critical|urgent|sev[0-4])$").expect("prio regex")
+});
+
+static PLAIN_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex")
+});
+
+static TRACKER_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$")
+        .expect("tracker ref regex")
+});
+
+static TRACKER_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^https?://\S*?(/(issues|pull|pulls|merge_requests)(/\d+)?\b|/browse/[A-Z][A-Z0-9]+-\d+|show_bug\.cgi\?id=\d+|crbug\.com/\d+|/tickets?/\d+)",
+    )
+    .expect("tracker url regex")
+});
+
+static URL_IN_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"https?://[^\s)<>\]]+").expect("url regex"));
+
+static REF_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[\s(\[])((?:[\w.-]+/[\w.-]+)?#\d+|bug\s+\d{3,})\b").expect("ref regex")
+});
+
+static TRAILING_OWNER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[\s,;.\-–—]*[(\[]?\b(owners?|assignee|assigned\s+to|who|dri)\s*[:=]\s*([^()\[\]]+?)\s*[)\]]?\s*[.;]?\s*$",
+    )
+    .expect("owner regex")
+});
+
+static TRAILING_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\s,;\-–—]*[(\[]?((?:@[\w-]+(?:/[\w-]+)?[\s,&]*(?:and\s+)?)+)[)\]]?\s*[.;]?\s*$")
+        .expect("mention regex")
+});
+
+static TRAILING_DUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[\s,;\-–—]*[(\[]?\b(due(?:\s+date)?|by|deadline|eta|target(?:\s+date)?)\s*[:=]?\s*(\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|q[1-4]\s*\d{4}|end\s+of\s+\w+(?:\s+\d{4})?|next\s+\w+)\s*[)\]]?\s*[.;]?\s*$",
+    )
+    .expect("due regex")
+});
+
+static TRAILING_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low))\s*[.;]?\s*$")
+        .expect("trailing prio regex")
+});
+
+static TRAILING_DONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(done|completed?|fixed|finished|resolved)\s*[)\]]|✅|✔️|✔|☑️|\s-\s*done)\s*[.;]?\s*$")
+        .expect("trailing done regex")
+});
+
+static TRAILING_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\s,;:\-–—]*(?:\(\s*)?(?:see\s+)?<?https?://[^\s<>]+?>?\s*\)?\s*[.;]?\s*$")
+        .expect("trailing url regex")
+});
+
+static TRAILING_PAREN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*\(([^()]*)\)\s*[.;]?\s*$").expect("trailing paren regex"));
+
+/// Normalizes a priority word: `P0`..`P3`, `High`, `Medium`, `Low`.
+pub(crate) fn normalize_priority(word: &str) -> Option<String> {
+    let w = word.trim().trim_matches(['*', '_', '[', ']', '(', ')']);
+    let lower = w.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "p0" | "p1" | "p2" | "p3" | "p4" => lower.to_ascii_uppercase(),
+        "high" | "critical" | "urgent" => "High".to_string(),
+        "medium" | "med" => "Medium".to_string(),
+        "low" => "Low".to_string(),
+        s if s.starts_with("sev") => w.to_ascii_uppercase(),
+        _ => return None,
+    })
+}
+
+/// Reads a status word as done / not done; `None` when it is not a status.
+pub(crate) fn status_done(word: &str) -> Option<bool> {
+    let w = collapse_ws(word.trim().trim_matches(['*', '_', '.', ':']));
+    if w.contains('✅') || w.contains('✔') || w.contains('☑') {
+        return Some(true);
+    }
+    if !STATUS_WORD.is_match(&w) {
+        return None;
+    }
+    let lower = w.to_ascii_lowercase();
+    Some(matches!(
+        lower.as_str(),
+        "done" | "fixed" | "complete" | "completed" | "resolved" | "closed" | "merged" | "shipped"
+    ))
+}
+
+/// Whether a URL points at an issue tracker entry (GitHub issue/PR, Jira, Bugzilla...).
+pub(crate) fn is_tracker_url(url: &str) -> bool {
+    TRACKER_URL.is_match(url)
+}
+
+pub(crate) fn is_tracker_ref(text: &str) -> bool {
+    TRACKER_REF.is_match(text.trim().trim_matches(['[', ']', '(', ')']))
+}
+
+/// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.
+pub(crate) fn normalize_due(text: &str) -> String {
+    let t = text.trim().trim_end_matches(['.', ')', ']']);
+    let cleaned: String = collapse_ws(&t.replace(',', " "));
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(&cleaned, fmt) {
+            return d.format("%Y-%m-%d").to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// Derives title and fields from `inline.text[from..to]`.
+pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
+    let text = &inline.text;
+    let to = to.min(text.len());
+    let mut d = Derived::default();
+    let mut cur = skip_ws(text, from.min(to), to);
+
+    // Leading tags: checkbox text, status, priority, tracker reference. Bounded: each pass
+    // consumes at least one character or stops.
+    for _ in 0..6 {
+        let rest = &text[cur..to];
+        let before = cur;
+        if let Some(r) = rest
+            .strip_prefix("[x]")
+            .or_else(|| rest.strip_prefix("[X]"))
+        {
+            d.done = Some(true);
+            d.status_tagged = true;
+            cur = to - r.len();
+        } else if let Some(r) = rest.strip_prefix("[ ]") {
+            d.done = Some(false);
+            d.status_tagged = true;
+            cur = to - r.len();
+        } else if let Some(c) = rest.chars().next()
+            && matches!(c, '✅' | '✔' | '☑' | '☐' | '⬜' | '🔲')
+        {
+            d.done = Some(c != '☐' && c != '⬜' && c != '🔲');
+            d.status_tagged = true;
+            d.status_marked = true;
+            cur += c.len_utf8();
+            // Variation selector after the emoji.
+            if text[cur..to].starts_with('\u{fe0f}') {
+                cur += '\u{fe0f}'.len_utf8();
+            }
+        } else if let Some((s, e)) = strong_at(inline, cur, to) {
+            let word = text[s..e].trim().trim_end_matches(':').trim();
+            if let Some(done) = status_done(word) {
+                d.done = Some(done);
+                d.status_tagged = true;
+                d.status_marked = true;
+                cur = skip_separators(text, e, to);
+            } else if PRIORITY_WORD.is_match(word) {
+                d.priority = normalize_priority(word);
+                cur = skip_separators(text, e, to);
+            } else {
+                break;
+            }
+        } else if let Some(m) = PLAIN_STATUS.find(rest) {
+            let word = rest[..m.end()].trim().trim_end_matches([':', '-', '–', '—']);
+            d.done = status_done(word.trim());
+            d.status_tagged = true;
+            cur += m.end();
+        } else if let Some(caps) = PLAIN_PRIORITY.captures(rest) {
+            d.priority = caps.get(1).and_then(|m| normalize_priority(m.as_str()));
+            cur += caps.get(0).map_or(0, |m| m.end());
+        } else if let Some(link) = inline.links.iter().find(|l| l.start == cur && l.end <= to) {
+            let label = &text[link.start..link.end];
+            let after = &text[link.end..to];
+            let sep = after
+                .strip_prefix(':')
+                .or_else(|| after.strip_prefix(" -"))
+                .or_else(|| after.strip_prefix(" –"))
+                .or_else(|| after.strip_prefix(" —"))
+                .or_else(|| after.strip_prefix("\n-"));
+            if (is_tracker_ref(label) || is_tracker_url(&link.url) || label.starts_with("http"))
+                && let Some(r) = sep
+            {
+                d.issue.get_or_insert_with(|| tracker_of(label, &link.url));
+                cur = skip_ws(text, to - r.len(), to);
+            } else {
+                break;
+            }
+        } else {
+            break;
+        }
+        cur = skip_ws(text, cur, to);
+        if cur == before {
+            break;
+        }
+    }
+
+    // Bold lead: "**Lead**: more", "**Lead**\nmore", or the whole line in bold.
+    let mut title_raw: String;
+    let mut rest_start;
+    if let Some((s, e)) = strong_at(inline, cur, to) {
+        let lead = text[s..e].trim();
+        let lead_has_colon = lead.ends_with(':');
+        let lead = lead.trim_end_matches(':').trim();
+        let after = &text[e..to];
+        let after_trim = after.trim_start_matches([' ', '\t']);
+        let colon = lead_has_colon
+            || after_trim.starts_with(':')
+            || after_trim.starts_with(" -")
+            || after_trim.starts_with("- ")
+            || after_trim.starts_with('–')
+            || after_trim.starts_with('—');
+        let body = after_trim.trim_start_matches([':', '-', '–', '—', ' ', '\t']);
+        let line_alone = body.is_empty() || body.starts_with('\n') || after_trim.starts_with('\n');
+        if line_alone || colon {
+            d.bold_lead = true;
+            let body_start = skip_ws(text, to - body.len(), to);
+            let body = &text[body_start..to];
+            if line_alone || body.is_empty() {
+                d.label_only = body.trim().is_empty();
+                title_raw = lead.to_string();
+                rest_start = body_start;
+            } else if starts_with_action_verb(lead) || lead.split_whitespace().count() >= 6 {
+                title_raw = lead.to_string();
+                rest_start = body_start;
+            } else {
+                let end = first_sentence_end(body);
+                title_raw = format!("{lead}: {}", &body[..end]);
+                rest_start = body_start + end;
+            }
+        } else {
+            let s = &text[cur..to];
+            let end = first_sentence_end(s);
+            title_raw = s[..end].to_string();
+            rest_start = cur + end;
+        }
+    } else {
+        let s = &text[cur..to];
+        let end = first_sentence_end(s);
+        title_raw = s[..end].to_string();
+        rest_start = cur + end;
+    }
+    rest_start = skip_ws(text, rest_start.min(to), to);
+    d.rest_start = rest_start;
+    d.rest = collapse_ws(&text[rest_start..to]);
+
+    // Whole title struck through: done.
+    let title_span = (cur, rest_start);
+    if inline
+        .struck
+        .iter()
+        .any(|&(s, e)| s <= title_span.0 + 1 && e + 2 >= title_span.1 && e > s)
+    {
+        d.done = Some(true);
+    }
+
+    // Issue: the first tracker link or URL or reference anywhere in the item.
+    if d.issue.is_none() {
+        d.issue = inline
+            .links
+            .iter()
+            .filter(|l| l.start >= from && l.end <= to)
+            .find(|l| is_tracker_url(&l.url) || is_tracker_ref(&text[l.start..l.end]))
+            .map(|l| tracker_of(&text[l.start..l.end], &l.url));
+    }
+    if d.issue.is_none() {
+        let window = &text[from.min(to)..to];
+        d.issue = URL_IN_TEXT
+            .find_iter(window)
+            .map(|m| m.as_str().trim_end_matches(['.', ',']))
+            .find(|u| is_tracker_url(u))
+            .map(str::to_string)
+            .or_else(|| {
+                REF_IN_TEXT
+                    .captures(window)
+                    .and_then(|c| c.get(1))
+                    .map(|m| m.as_str().to_string())
+            });
+    }
+
+    // Trailing annotations, repeatedly: "... OWNER: amirh@ (DONE)." Bounded by the loop count.
+    title_raw = collapse_ws(&title_raw);
+    for _ in 0..6 {
+        let before = title_raw.len();
+        if let Some(m) = TRAILING_DONE.find(&title_raw) {
+            if m.start() > 0 {
+                d.done = Some(true);
+                title_raw.truncate(m.start());
+            }
+        } else if let Some(c) = TRAILING_OWNER.captures(&title_raw) {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            if start > 0 {
+                d.owner = c.get(2).map(|m| m.as_str().trim().to_string());
+                title_raw.truncate(start);
+            }
+        } else if let Some(c) = TRAILING_DUE.captures(&title_raw) {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            if start > 0 {
+                d.due = c.get(2).map(|m| normalize_due(m.as_str()));
+                title_raw.truncate(start);
+            }
+        } else if let Some(c) = TRAILING_PRIORITY.captures(&title_raw) {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            if start > 0 {
+                d.priority = c
+                    .get(1)
+                    .or_else(|| c.get(2))
+                    .and_then(|m| normalize_priority(m.as_str()));
+                title_raw.truncate(start);
+            }
+        } else if let Some(c) = TRAILING_MENTION.captures(&title_raw) {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            // Only a trailing mention after real words is an owner annotation.
+            if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
+                d.owner = c.get(1).map(|m| {
+                    m.as_str()
+                        .trim()
+                        .trim_end_matches([',', '&'])
+                        .trim()
+                        .to_string()
+                });
+                title_raw.truncate(start);
+            }
+        } else if let Some(m) = TRAILING_URL.find(&title_raw) {
+            let url = URL_IN_TEXT
+                .find(m.as_str())
+                .map(|u| u.as_str().trim_end_matches(['.', ',', '>']).to_string());
+            if m.start() > 0
+                && let Some(url) = url
+                && (is_tracker_url(&url) || m.as_str().contains('('))
+            {
+                if is_tracker_url(&url) {
+                    d.issue.get_or_insert(url);
+                }
+                title_raw.truncate(m.start());
+            }
+        } else if let Some(c) = TRAILING_PAREN.captures(&title_raw) {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            let inner = c.get(1).map_or("", |m| m.as_str());
+            if start > 0 && paren_is_tracker(inner, inline) {
+                title_raw.truncate(start);
+            }
+        }
+        title_raw = title_raw
+            .trim_end_matches([' ', ',', ';', '-', '–', '—', ':'])
+            .to_string();
+        if title_raw.len() == before {
+            break;
+        }
+    }
+    d.title = title_raw.trim().to_string();
+    if d.owner.is_none() {
+        d.owner = owner_anywhere(&text[from.min(to)..to]);
+    }
+    if let Some(owner) = &mut d.owner {
+        *owner = owner.trim_end_matches('@').trim().to_string();
+        if owner.is_empty() {
+            d.owner = None;
+        }
+    }
+    d.link_only = is_link_only(inline, cur, to);
+    d
+}
+
+static OWNER_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*(@?[\w.-]+@?)").expect("owner")
+});
+
+fn owner_anywhere(s: &str) -> Option<String> {
+    OWNER_ANYWHERE
+        .captures(s)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+}
+
+/// A trailing "(...)" that only carries tracker links: "([Issue](...))", "(currently blocking on #365)".
+fn paren_is_tracker(inner: &str, inline: &Inline) -> bool {
+    let words = inner.split_whitespace().count();
+    if words == 0 || words > 10 {
+        return false;
+    }
+    // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
+    if inline.links.iter().any(|l| {
+        inline.text.get(l.start..l.end).is_some_and(|label| label.trim() == inner.trim())
+            && is_tracker_url(&l.url)
+    }) {
+        return true;
+    }
+    if words > 8 {
+        return false;
+    }
+    if inner.split_whitespace().any(is_tracker_ref)
+        || URL_IN_TEXT.find(inner).is_some_and(|m| is_tracker_url(m.as_str()))
+    {
+        return true;
+    }
+    inline.links.iter().any(|l| {
+        let label = inline.text.get(l.start..l.end).unwrap_or("");
+        !label.is_empty()
+            && inner.contains(label)
+            && (is_tracker_url(&l.url) || is_tracker_ref(label))
+            && words <= 4
+    })
+}
+
+fn tracker_of(label: &str, url: &str) -> String {
+    if url.starts_with("http") {
+        url.to_string()
+    } else {
+        label.trim().to_string()
+    }
+}
+
+fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
+    let text = &inline.text[from..to];
+    let mut covered = String::new();
+    let mut last = from;
+    let mut links: Vec<_> = inline
+        .links
+        .iter()
+        .filter(|l| l.start >= from && l.end <= to)
+        .collect();
+    links.sort_by_key(|l| l.start);
+    for l in links {
+        if l.start >= last {
+            covered.push_str(&inline.text[last..l.start]);
+            last = l.end;
+        }
+    }
+    covered.push_str(&inline.text[last.min(to)..to]);
+    let without_urls = URL_IN_TEXT.replace_all(&covered, "");
+    !text.trim().is_empty() && !without_urls.chars().any(|c| c.is_alphanumeric())
+}
+
+fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {
+    inline
+        .strong
+        .iter()
+        .find(|&&(s, e)| s <= cur + 1 && s + 1 >= cur && e > cur && e <= to)
+        .copied()
+}
+
+fn skip_ws(text: &str, mut i: usize, to: usize) -> usize {
+    let bytes = text.as_bytes();
+    while i < to && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+fn skip_separators(text: &str, mut i: usize, to: usize) -> usize {
+    let bytes = text.as_bytes();
+    while i < to && matches!(bytes[i], b' ' | b'\t' | b':' | b'-' | b'\n') {
+        i += 1;
+    }
+    // En and em dashes.
+    for dash in ['–', '—'] {
+        if text[i..to].starts_with(dash) {
+            i += dash.len_utf8();
+        }
+    }
+    skip_ws(text, i, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(s: &str) -> Inline {
+        Inline {
+            text: s.to_string(),
+            ..Inline::default()
+        }
+    }
+
+    #[test]
+    fn trailing_annotations_go_to_fields() {
+        let d = derive(
+            &plain("Rotate the keys. OWNER: kim@ (DONE)."),
+            0,
+            "Rotate the keys. OWNER: kim@ (DONE).".len(),
+        );
+        assert_eq!(d.title, "Rotate the keys.");
+        let s = "Rotate the keys OWNER: kim@ (DONE).";
+        let d = derive(&plain(s), 0, s.len());
+        assert_eq!(d.title, "Rotate the keys");
+        assert_eq!(d.owner.as_deref(), Some("kim"));
+        assert_eq!(d.done, Some(true));
+
+        let s = "Add paging for queue lag @sam by 2024-05-01";
+        let d = derive(&plain(s), 0, s.len());
+        assert_eq!(d.title, "Add paging for queue lag");
+        assert_eq!(d.owner.as_deref(), Some("@sam"));
+        assert_eq!(d.due.as_deref(), Some("2024-05-01"));
+
+        let s = "Retry with backoff - https://github.com/o/r/issues/7.";
+        let d = derive(&plain(s), 0, s.len());
+        assert_eq!(d.title, "Retry with backoff");
+        assert_eq!(d.issue.as_deref(), Some("https://github.com/o/r/issues/7"));
+    }
+
+    #[test]
+    fn leading_tags_are_stripped() {
+        let s = "TODO: write the runbook";
+        let d = derive(&plain(s), 0, s.len());
+        assert_eq!(d.title, "write the runbook");
+        assert_eq!(d.done, Some(false));
+
+        let s = "[P1] Cap retries (owner: lee)";
+        let d = derive(&plain(s), 0, s.len());
+        assert_eq!(d.title, "Cap retries");
+        assert_eq!(d.priority.as_deref(), Some("P1"));
+        assert_eq!(d.owner.as_deref(), Some("lee"));
+
+        let s = "✅ Ship the fix";
+        let d = derive(&plain(s), 0, s.len());
+        assert_eq!((d.title.as_str(), d.done), ("Ship the fix", Some(true)));
+    }
+
+    #[test]
+    fn bold_leads() {
+        let text = "HIGH Cap the queue".to_string();
+        let inline = Inline {
+            strong: vec![(0, 4)],
+            ..plain(&text)
+        };
+        let d = derive(&inline, 0, text.len());
+        assert_eq!(d.title, "Cap the queue");
+        assert_eq!(d.priority.as_deref(), Some("High"));
+
+        let text = "Split pools: Reads get their own pool. Writes keep theirs.".to_string();
+        let inline = Inline {
+            strong: vec![(0, 11)],
+            ..plain(&text)
+        };
+        let d = derive(&inline, 0, text.len());
+        assert_eq!(d.title, "Split pools: Reads get their own pool.");
+
+        let text = "Add a canary stage: it catches bad configs.".to_string();
+        let inline = Inline {
+            strong: vec![(0, 18)],
+            ..plain(&text)
+        };
+        let d = derive(&inline, 0, text.len());
+        assert_eq!(d.title, "Add a canary stage");
+        assert_eq!(d.rest, "it catches bad configs.");
+    }
+
+    #[test]
+    fn dates_and_statuses() {
+        assert_eq!(normalize_due("May 1, 2024"), "2024-05-01");
+        assert_eq!(normalize_due("next sprint"), "next sprint");
+        assert_eq!(status_done("**DONE**"), Some(true));
+        assert_eq!(status_done("In Progress"), Some(false));
+        assert_eq!(status_done("Kevin"), None);
+    }
+}

@@ -1,0 +1,256 @@
+//! Section meaning from heading text (action items, timeline, what went well...) and the section
+//! tree: each block gets the section it sits in, sub-headings inherit their parent's meaning.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::blocks::{Block, Kind};
+use super::text::collapse_ws;
+
+/// What a heading (or a bold label acting as one) says about the content below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Follow-ups live here.
+    Action,
+    Timeline,
+    /// Narrative or retrospective: impact, root cause, what went well/wrong.
+    NonAction,
+    /// "Lessons learned" and the like: usually narrative, sometimes holds to-dos.
+    Lessons,
+    /// No opinion: inherits from the parent section.
+    Neutral,
+}
+
+static ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)\b(
+            action\s*(items?|points?|plan|list|register|log)? | actions | actionables
+          | follow[\s-]*ups? | next\s+steps? | remediations? | remediate
+          | corrective | preventa?tive | prevention\s+measures | countermeasures
+          | what\s+we(\s+are|'re|’re)\s+doing | what\s+we\s+will\s+do | what(\s+are)?\s+we\s+doing
+          | improvements? | recommendations? | to[\s-]?dos? | going\s+forward | future\s+work
+          | tasks | work\s+items | review\s+actions
+        )\b",
+    )
+    .expect("action regex")
+});
+
+static NOT_ACTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bactions?\s+taken\b|\bresponse\s+actions\b|\bwhat\s+went\b")
+        .expect("not action regex")
+});
+
+static TIMELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(timeline|chronology|sequence\s+of\s+events|key\s+events|time\s*line)\b")
+        .expect("timeline regex")
+});
+
+static NON_ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)\b(
+            impact | root\s*causes? | causes? | what\s+went | went\s+(well|wrong|poorly|badly)
+          | what\s+worked | what\s+didn'?t\s+work | what\s+didn’t\s+work | where\s+we\s+got\s+lucky
+          | got\s+lucky | what\s+could\s+have | could\s+have\s+gone | summary | overview | background
+          | contributing\s+factors | five\s+whys | whys | trigger | attendees | authors | appendix
+          | appendinx | apendix | glossary | references | resources | date | logs | chat\s+log
+          | what\s+happened | challenges | affected | stats | leadup | lead-up | fault | recurrence
+          | backlog\s+check | description | details\s+of | symptoms | incident\s+summary | problem
+          | data\s+integrity | scope | acknowledg(e)?ments | netspace | why\s+was | how\s+we\s+responded
+          | what\s+was\s+impacted | retrospective\s+guidelines | blameless | inclusive
+          | root\s+cause\s+analysis | analysis | questions
+        )\b",
+    )
+    .expect("non-action regex")
+});
+
+static LESSONS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(lessons?|learn(ed|t|ings)|takeaways?|reflections?|insights?|post[\s-]?mortem|retrospective|moving\s+forward|supporting\s+information)\b",
+    )
+    .expect("lessons regex")
+});
+
+static DONE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(completed|complete|done|finished|implemented|already\s+in\s+place)\b")
+        .expect("done heading regex")
+});
+
+static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(prevent|prevention|preventative|preventive|detect|detection|mitigate|mitigation|mitigations|process|processes|fix|fixes)$")
+        .expect("kind regex")
+});
+
+/// Classifies a heading's (or bold label's) text.
+pub(crate) fn classify(heading: &str) -> Class {
+    let h = heading.trim();
+    if NOT_ACTION_WORDS.is_match(h) {
+        return Class::NonAction;
+    }
+    if ACTION.is_match(h) {
+        return Class::Action;
+    }
+    if TIMELINE.is_match(h) {
+        return Class::Timeline;
+    }
+    if LESSONS.is_match(h) {
+        return Class::Lessons;
+    }
+    if NON_ACTION.is_match(h) {
+        return Class::NonAction;
+    }
+    Class::Neutral
+}
+
+/// Whether a heading says its items are already done ("Immediate actions (completed)").
+pub(crate) fn heading_says_done(heading: &str) -> bool {
+    DONE_HEADING.is_match(heading)
+}
+
+/// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
+pub(crate) fn kind_of(heading: &str) -> Option<String> {
+    let h = heading.trim().trim_end_matches(':').trim();
+    let caps = KIND_WORD.captures(h)?;
+    let word = caps.get(1)?.as_str().to_ascii_lowercase();
+    Some(
+        if word.starts_with("prevent") {
+            "prevent"
+        } else if word.starts_with("detect") {
+            "detect"
+        } else if word.starts_with("mitigat") {
+            "mitigate"
+        } else if word.starts_with("process") {
+            "process"
+        } else {
+            "fix"
+        }
+        .to_string(),
+    )
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Section {
+    pub level: u8,
+    /// Meaning after inheritance.
+    pub class: Class,
+    pub parent: Option<usize>,
+    /// Items here are already done (from the heading).
+    pub done: bool,
+    pub kind: Option<String>,
+    /// The section or one of its sub-sections holds list items or table rows.
+    pub has_structure: bool,
+}
+
+/// The section tree and, for each block, the index of its section.
+pub(crate) struct Sections {
+    pub sections: Vec<Section>,
+    pub of_block: Vec<usize>,
+}
+
+pub(crate) fn build(blocks: &[Block]) -> Sections {
+    let mut sections = vec![Section {
+        level: 0,
+        class: Class::Neutral,
+        parent: None,
+        done: false,
+        kind: None,
+        has_structure: false,
+    }];
+    let mut of_block = Vec::with_capacity(blocks.len());
+    // Open sections from the root down; popped when a heading of the same or higher rank arrives.
+    let mut open: Vec<usize> = vec![0];
+    for block in blocks {
+        if let Kind::Heading { level } = block.kind
+            && !block.quoted
+        {
+            while open.len() > 1
+                && open
+                    .last()
+                    .is_some_and(|&s| sections[s].level >= level)
+            {
+                open.pop();
+            }
+            let parent = open.last().copied().unwrap_or(0);
+            let title = collapse_ws(&block.inline.text);
+            let own = classify(&title);
+            let inherited = sections[parent].class;
+            let class = if own == Class::Neutral { inherited } else { own };
+            let done = (class == Class::Action && heading_says_done(&title))
+                || (own == Class::Neutral && sections[parent].done);
+            let kind = kind_of(&title).or_else(|| {
+                if own == Class::Neutral {
+                    sections[parent].kind.clone()
+                } else {
+                    None
+                }
+            });
+            sections.push(Section {
+                level,
+                class,
+                parent: Some(parent),
+                done,
+                kind,
+                has_structure: false,
+            });
+            open.push(sections.len() - 1);
+        }
+        of_block.push(open.last().copied().unwrap_or(0));
+    }
+    for (i, block) in blocks.iter().enumerate() {
+        if block.quoted || !matches!(block.kind, Kind::Item { .. } | Kind::TableRow { .. }) {
+            continue;
+        }
+        let mut s = Some(of_block[i]);
+        while let Some(idx) = s {
+            if sections[idx].has_structure {
+                break;
+            }
+            sections[idx].has_structure = true;
+            s = sections[idx].parent;
+        }
+    }
+    Sections { sections, of_block }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heading_vocabulary() {
+        let cases = [
+            ("Action items", Class::Action),
+            ("Follow-ups", Class::Action),
+            ("Next Steps", Class::Action),
+            ("Remediation", Class::Action),
+            ("Corrective and Preventative Measures", Class::Action),
+            ("What we're doing about it", Class::Action),
+            ("Future improvements", Class::Action),
+            ("Recommendations", Class::Action),
+            ("Actionables", Class::Action),
+            ("Lessons Learned and Future Improvements", Class::Action),
+            ("Timeline (all times UTC)", Class::Timeline),
+            ("Impact", Class::NonAction),
+            ("Root cause", Class::NonAction),
+            ("What went well", Class::NonAction),
+            ("What went wrong", Class::NonAction),
+            ("Where we got lucky", Class::NonAction),
+            ("Lessons learned", Class::Lessons),
+            ("Prevention", Class::Neutral),
+            ("2024-05-01", Class::Neutral),
+            ("Actions taken", Class::NonAction),
+        ];
+        for (heading, want) in cases {
+            assert_eq!(classify(heading), want, "{heading}");
+        }
+    }
+
+    #[test]
+    fn kinds_and_done_headings() {
+        assert_eq!(kind_of("Prevention").as_deref(), Some("prevent"));
+        assert_eq!(kind_of("Detection:").as_deref(), Some("detect"));
+        assert_eq!(kind_of("Technical improvements"), None);
+        assert!(heading_says_done("Immediate actions (completed)"));
+        assert!(!heading_says_done("Planned actions"));
+    }
+}

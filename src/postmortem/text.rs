@@ -1,0 +1,464 @@
+//! Plain-text helpers: sentence and line splitting, placeholders, and telling forward-looking
+//! actions from narrative.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Collapses runs of whitespace (line breaks included) into single spaces and trims.
+pub(crate) fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Words that end with a period without ending a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "eg", "ie", "ex", "etc", "vs", "approx", "incl", "mr", "mrs", "ms", "dr", "st",
+    "no", "fig", "cf", "al", "resp", "min", "max", "sec", "hr", "hrs", "est", "dept", "inc", "ltd",
+    "co", "jr", "sr", "v", "ver",
+];
+
+/// Byte index where the first sentence of `s` ends (exclusive), or `s.len()`.
+///
+/// A sentence ends at `.`, `!` or `?` followed by whitespace and then an uppercase letter, or at
+/// such punctuation followed by a line break. Abbreviations (`e.g.`, `etc.`) and version numbers
+/// do not end sentences.
+pub(crate) fn first_sentence_end(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if matches!(b, b'.' | b'!' | b'?') {
+            let mut j = i + 1;
+            // Closing quotes and brackets belong to the sentence.
+            while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b')' | b']' | b'*' | b'_') {
+                j += 1;
+            }
+            let ws_start = j;
+            let mut saw_newline = false;
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                saw_newline |= bytes[j] == b'\n';
+                j += 1;
+            }
+            if j > ws_start && (b != b'.' || !is_abbreviation(&s[..i])) {
+                if j >= bytes.len() {
+                    return ws_start;
+                }
+                let next = s[j..].chars().next().unwrap_or(' ');
+                if saw_newline || next.is_uppercase() || next == '"' || next == '“' {
+                    return ws_start;
+                }
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    s.len()
+}
+
+fn is_abbreviation(before: &str) -> bool {
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
+    let lower = word.to_ascii_lowercase();
+    if lower.chars().count() == 1 && lower.chars().all(|c| c.is_alphabetic()) {
+        return true;
+    }
+    ABBREVIATIONS.contains(&lower.as_str())
+}
+
+/// Splits a paragraph into statements where a line break follows the end of a sentence and the
+/// next line starts with a capital letter: teams often write one action per line without bullets.
+pub(crate) fn statement_lines(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    let mut lines = s.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        let line_end = offset + line.len();
+        let ends_sentence = {
+            let t = line.trim_end().trim_end_matches(['"', '\'', ')', '*']);
+            t.ends_with(['.', '!', '?'])
+        };
+        let next_starts_upper = lines
+            .peek()
+            .and_then(|n| n.trim_start().chars().next())
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+        if lines.peek().is_none() || (ends_sentence && next_starts_upper) {
+            let piece = &s[start..line_end];
+            if !piece.trim().is_empty() {
+                out.push((start, piece));
+            }
+            start = line_end + 1;
+        }
+        offset = line_end + 1;
+    }
+    out
+}
+
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^(
+            none(\s+(yet|so\s+far|identified|at\s+this\s+time))?
+          | n/?a | tbd | tba | todo | nothing(\s+yet)? | fill\s+(me\s+)?in | to\s+be\s+(decided|determined|filled(\s+in)?)
+          | todo:?\s*fill\s+(me\s+)?in.* | \.\.\.+ | -+ | —+ | …
+          | lorem\s+ipsum.* | \[?\s*action\s+item\s*\]?
+        )\.?$",
+    )
+    .expect("placeholder regex")
+});
+
+static BRACED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\{[^}]*\}|^<[^>]*>$|\{[^}]{12,}\}").expect("braced regex"));
+
+/// Template placeholders and empty markers that are not items: `{describe...}`, "None.", "TBD".
+pub(crate) fn is_placeholder(title: &str) -> bool {
+    let t = title.trim();
+    if t.is_empty() || !t.chars().any(|c| c.is_alphanumeric()) {
+        return true;
+    }
+    PLACEHOLDER.is_match(t) || BRACED.is_match(t)
+}
+
+/// Base-form verbs that open an imperative action item ("Add alerts", "Document the process").
+const ACTION_VERBS: &[&str] = &[
+    "add",
+    "adopt",
+    "alert",
+    "align",
+    "allow",
+    "analyze",
+    "analyse",
+    "announce",
+    "ask",
+    "assess",
+    "assign",
+    "audit",
+    "automate",
+    "avoid",
+    "backport",
+    "build",
+    "bump",
+    "change",
+    "check",
+    "clarify",
+    "clean",
+    "communicate",
+    "conduct",
+    "configure",
+    "confirm",
+    "consider",
+    "consolidate",
+    "contact",
+    "create",
+    "decide",
+    "define",
+    "deploy",
+    "deprecate",
+    "design",
+    "detect",
+    "determine",
+    "develop",
+    "disable",
+    "discuss",
+    "document",
+    "double-check",
+    "draft",
+    "educate",
+    "enable",
+    "encourage",
+    "enforce",
+    "ensure",
+    "escalate",
+    "establish",
+    "evaluate",
+    "expand",
+    "explore",
+    "expose",
+    "extend",
+    "figure",
+    "file",
+    "find",
+    "fix",
+    "follow",
+    "gather",
+    "get",
+    "harden",
+    "have",
+    "identify",
+    "implement",
+    "improve",
+    "include",
+    "increase",
+    "instrument",
+    "integrate",
+    "introduce",
+    "investigate",
+    "isolate",
+    "keep",
+    "label",
+    "learn",
+    "limit",
+    "log",
+    "look",
+    "lower",
+    "maintain",
+    "make",
+    "measure",
+    "merge",
+    "migrate",
+    "minimize",
+    "minimise",
+    "monitor",
+    "move",
+    "notify",
+    "open",
+    "patch",
+    "pin",
+    "plan",
+    "practice",
+    "prepare",
+    "prevent",
+    "prioritize",
+    "prioritise",
+    "produce",
+    "provide",
+    "publish",
+    "raise",
+    "reach",
+    "re-evaluate",
+    "reconsider",
+    "reduce",
+    "refactor",
+    "remove",
+    "rename",
+    "replace",
+    "report",
+    "require",
+    "research",
+    "rethink",
+    "revise",
+    "revisit",
+    "review",
+    "rewrite",
+    "run",
+    "schedule",
+    "scale",
+    "script",
+    "separate",
+    "set",
+    "setup",
+    "share",
+    "show",
+    "simplify",
+    "specify",
+    "split",
+    "standardize",
+    "standardise",
+    "start",
+    "stop",
+    "store",
+    "streamline",
+    "study",
+    "support",
+    "switch",
+    "tag",
+    "talk",
+    "teach",
+    "test",
+    "tighten",
+    "track",
+    "train",
+    "translate",
+    "triage",
+    "try",
+    "tune",
+    "understand",
+    "unify",
+    "update",
+    "upgrade",
+    "use",
+    "validate",
+    "verify",
+    "write",
+];
+
+fn first_word_lower(s: &str) -> String {
+    s.trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .next()
+        .unwrap_or("")
+        .to_lowercase()
+}
+
+/// Whether `s` opens with an imperative verb ("Add ...", "Make sure ...").
+pub(crate) fn starts_with_action_verb(s: &str) -> bool {
+    ACTION_VERBS.binary_search(&first_word_lower(s).as_str()).is_ok()
+}
+
+static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        ^(we\s+|i\s+|the\s+team\s+|you\s+)?(really\s+)?(need|needs)\s+to\b
+      | ^(we|the\s+team)\s+(should|must|will|shall|plan|want|intend|are\s+going)\b
+      | ^(should|must)\s+\w
+      | ^follow[\s-]+up\b
+      | ^make\s+sure\b
+      | ^todo\b
+      | \b(we|team|i)\s+(really\s+)?(need|needs)\b
+      | \b(we|team)\s+(should|must)\s+\w
+      | \bwe('ll|’ll|\s+will)\s+\w
+      | \b(needs|need)\s+to\s+be\b
+      | \bshould\s+(be|include|have\s+(a|an|the)\b|run|use|check|test|exclude|never|always|not)\b
+      | \bit\s+would\s+be\s+(good|nice|great|better)\b
+    ",
+    )
+    .expect("forward regex")
+});
+
+/// Whether a line reads as a commitment or to-do rather than an account of what happened.
+pub(crate) fn is_forward_looking(s: &str) -> bool {
+    let t = s.trim();
+    // Hindsight ("should have been caught") and vague promises are not to-dos.
+    let t = RETROSPECTIVE.replace_all(t, " ");
+    FORWARD.is_match(&t) || starts_with_action_verb(&t) || will_act(&t)
+}
+
+/// "... will stop retrying", "... will add": a future action, unlike "will be 3 seconds".
+fn will_act(s: &str) -> bool {
+    let lower = s.to_lowercase();
+    lower
+        .match_indices("will ")
+        .any(|(i, m)| starts_with_action_verb(&lower[i + m.len()..]))
+}
+
+static INTRO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)\b(the\s+following|as\s+follows|listed\s+below|see\s+below
+          | (two|three|four|five|six|several|a\s+few|some|these|a\s+number\s+of)\s+(more\s+)?(things|changes|steps|actions|items|improvements|areas|safeguards|measures)
+        )\b",
+    )
+    .expect("intro regex")
+});
+
+/// Whether a prose line only introduces the actions that follow ("We are changing three things.").
+pub(crate) fn is_intro(s: &str) -> bool {
+    INTRO.is_match(s)
+}
+
+static PAST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(was|were|did|had)\b").expect("past regex"));
+
+/// Whether a line is told in the past tense ("... was down and needs to be restarted").
+pub(crate) fn is_past(s: &str) -> bool {
+    PAST.is_match(s)
+}
+
+static RETROSPECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(should|could|would|must|might)\s+(not\s+)?have\b|\bwe('ll|’ll|\s+will)\s+(be\s+making|continue)\b",
+    )
+    .expect("retrospective regex")
+});
+
+static NARRATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        ^(the|a|an|this|that|it|there|these|those|our)\b[^.]*?\b(was|were|had\s+been|has\s+been|have\s+been)\s+\w+(ed|en|t)\b
+      | ^(we|they|he|she|i)\s+(did|had|were|was)\b
+    ",
+    )
+    .expect("narrative regex")
+});
+
+/// Whether a line recounts what happened ("The cookie was rescoped ...").
+pub(crate) fn is_narrative(s: &str) -> bool {
+    NARRATIVE.is_match(s.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbs_are_sorted_for_binary_search() {
+        let mut sorted = ACTION_VERBS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, ACTION_VERBS);
+    }
+
+    #[test]
+    fn sentences_end_at_capitals_and_line_breaks() {
+        let cases = [
+            ("Fix it. Then test.", "Fix it."),
+            ("Use e.g. a cron job. Later", "Use e.g. a cron job."),
+            ("Pin to v1.2. Done", "Pin to v1.2."),
+            ("Patch prod. (ex. home)", "Patch prod. (ex. home)"),
+            ("Add a check.\nthen more", "Add a check."),
+            ("Wrapped line\ncontinues here", "Wrapped line\ncontinues here"),
+            ("Is this needed? Yes", "Is this needed?"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(&input[..first_sentence_end(input)], want, "{input}");
+        }
+    }
+
+    #[test]
+    fn statement_lines_split_only_after_sentence_ends() {
+        let got: Vec<_> = statement_lines("Add tests.\nShip it.\nwrapped\ntext")
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(got, ["Add tests.", "Ship it.\nwrapped\ntext"]);
+    }
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "",
+            "None.",
+            "{link to issues}",
+            "TBD",
+            "-",
+            "TODO: fill in",
+            "n/a",
+        ] {
+            assert!(is_placeholder(p), "{p:?}");
+        }
+        for p in ["Add alerts", "None of the alerts fired; add one"] {
+            assert!(!is_placeholder(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn forward_looking_versus_narrative() {
+        for s in [
+            "We need a better runbook",
+            "Need to see if it repeats",
+            "Follow up on whether the alerts fired",
+            "Ensure we script manual steps",
+            "Track timings of events",
+            "We should add paging",
+        ] {
+            assert!(is_forward_looking(s), "{s}");
+        }
+        for s in [
+            "Bess removed the account",
+            "Read-only mode",
+            "The deploy was rolled back",
+            "This should have been caught in review",
+        ] {
+            assert!(!is_forward_looking(s), "{s}");
+        }
+        assert!(is_narrative("The cookie was rescoped so it expires"));
+        assert!(!is_narrative("Limit memory for builds"));
+    }
+}

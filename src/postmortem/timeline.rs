@@ -1,0 +1,274 @@
+//! Timeline lines ("14:03 UTC - paged", "When the incident was reported - 3:03pm", table rows)
+//! and the time to resolve derived from them or stated outright ("Time to resolve: 4h 12m").
+
+use std::sync::LazyLock;
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use regex::Regex;
+
+use super::TimelineEntry;
+use super::blocks::{Doc, Kind};
+use super::sections::{Class, Sections};
+use super::text::collapse_ws;
+
+const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?|\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]m)(?:\s*(?:UTC|GMT|PST|PDT|CET|CEST|EST|EDT|IST|GST|BST|Z))?";
+
+static LEADING_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^[\s\[(*_]*(?P<at>{TIME})(?:\s*[-–]\s*{TIME})?[\s\])*_]*(?:[-–—:|]+\s*)?(?P<text>.*)$"
+    ))
+    .expect("leading time regex")
+});
+
+static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)^(?P<text>(?:when\s+(?:the\s+)?(?:\w+\s+){{0,2}}was\s+|incident\s+|outage\s+|issue\s+|first\s+|service\s+)?(?:reported|detected|declared|started|began|resolved|repaired|mitigated|fixed|restored|recovered|ended|noticed)\b[^0-9]{{0,24}}?)\s*[-–—:]?\s*(?P<at>{TIME})\s*\.?$"
+    ))
+    .expect("key event regex")
+});
+
+static BARE_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex")
+});
+
+static START_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(reported|detected|start\s+of\s+outage|outage\s+(starts|begins|began)|first\s+noticed|declared|went\s+down|begins?\s+failing|started\s+failing)\b")
+        .expect("start words regex")
+});
+
+static END_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(resolved|end\s+of\s+(outage|\w+\s+outage)|outage\s+ends|restored|recovered|repaired|back\s+online|fully\s+operational)\b")
+        .expect("end words regex")
+});
+
+static STATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(time\s+to\s+(?:resolve|resolution|recovery|recover|repair|mitigate)|duration)\b\s*[:\-–]?\s*(?P<dur>[^\n.;]{1,40})")
+        .expect("stated regex")
+});
+
+static DURATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?P<d>\d+)\s*d(?:ays?)?\b)?\s*,?\s*(?:(?P<h>\d+)\s*h(?:ours?|rs?)?\b)?\s*,?\s*(?:and\s+)?(?:(?P<m>\d+)\s*m(?:in(?:ute)?s?)?\b)?")
+        .expect("duration regex")
+});
+
+/// Timeline entries in document order, with the parsed instant when the text allows.
+pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Option<NaiveDateTime>>) {
+    let mut entries = Vec::new();
+    let mut instants = Vec::new();
+    let mut date: Option<NaiveDate> = None;
+    let mut pending_at: Option<(String, usize)> = None;
+    for (i, block) in doc.blocks.iter().enumerate() {
+        if block.quoted {
+            continue;
+        }
+        let in_timeline = secs.sections[secs.of_block[i]].class == Class::Timeline;
+        match &block.kind {
+            Kind::Heading { .. } => {
+                let t = collapse_ws(&block.inline.text);
+                if let Some(d) = leading_date(&t) {
+                    date = Some(d);
+                }
+                pending_at = None;
+                if in_timeline
+                    && let Some(c) = LEADING_TIME.captures(&t)
+                    && c.name("text").is_some_and(|m| m.as_str().trim().is_empty())
+                {
+                    let at = c.name("at").map_or("", |m| m.as_str()).trim().to_string();
+                    pending_at = Some((at, block.line));
+                }
+            }
+            Kind::Paragraph | Kind::Item { .. } => {
+                let text = &block.inline.text;
+                for (n, line) in text.split('\n').enumerate() {
+                    let line = line.trim();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    if let Some(c) = BARE_DATE.captures(line) {
+                        date = c.get(1).and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
+                        continue;
+                    }
+                    let found = if let Some((at, _)) = pending_at.take() {
+                        Some((at, line.to_string()))
+                    } else if in_timeline {
+                        LEADING_TIME.captures(line).map(|c| {
+                            (
+                                c.name("at").map_or("", |m| m.as_str()).trim().to_string(),
+                                c.name("text").map_or("", |m| m.as_str()).trim().to_string(),
+                            )
+                        })
+                    } else {
+                        None
+                    }
+                    .or_else(|| {
+                        KEY_EVENT.captures(line).map(|c| {
+                            (
+                                c.name("at").map_or("", |m| m.as_str()).trim().to_string(),
+                                c.name("text")
+                                    .map_or("", |m| m.as_str())
+                                    .trim()
+                                    .trim_end_matches(['-', '–', '—', ':'])
+                                    .trim()
+                                    .to_string(),
+                            )
+                        })
+                    });
+                    if let Some((at, text)) = found
+                        && !text.is_empty()
+                    {
+                        if let Some(d) = leading_date(&at) {
+                            date = Some(d);
+                        }
+                        instants.push(instant(&at, date));
+                        entries.push(TimelineEntry {
+                            at,
+                            text: collapse_ws(&text),
+                            line: block.line + n,
+                        });
+                    }
+                }
+            }
+            Kind::TableRow { header, cells, .. } => {
+                if *header || !in_timeline || cells.len() < 2 {
+                    continue;
+                }
+                let first = collapse_ws(&cells[0].text);
+                if LEADING_TIME.is_match(&first) {
+                    let text = collapse_ws(
+                        &cells[1..]
+                            .iter()
+                            .map(|c| c.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                    if let Some(d) = leading_date(&first) {
+                        date = Some(d);
+                    }
+                    if !text.is_empty() {
+                        instants.push(instant(&first, date));
+                        entries.push(TimelineEntry {
+                            at: first.clone(),
+                            text,
+                            line: block.line,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    (entries, instants)
+}
+
+fn leading_date(s: &str) -> Option<NaiveDate> {
+    let t = s.trim_start_matches(|c: char| !c.is_ascii_digit());
+    NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// Parses a written time ("3:03pm", "2024-05-01 14:03 UTC", "16:22") against the current date.
+fn instant(at: &str, date: Option<NaiveDate>) -> Option<NaiveDateTime> {
+    let lower = at.to_ascii_lowercase().replace('.', ":");
+    let day = leading_date(&lower).or(date);
+    let time_part = match leading_date(&lower) {
+        Some(_) => lower.get(10..).unwrap_or("").trim().to_string(),
+        None => lower.clone(),
+    };
+    let re_time = time_of_day(&time_part)?;
+    Some(day.unwrap_or(NaiveDate::MIN).and_time(re_time))
+}
+
+static TOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])?").expect("tod regex")
+});
+
+fn time_of_day(s: &str) -> Option<NaiveTime> {
+    let c = TOD.captures(s)?;
+    let mut h: u32 = c.get(1)?.as_str().parse().ok()?;
+    let m: u32 = c.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
+    if c.get(2).is_none() && c.get(4).is_none() {
+        return None;
+    }
+    match c.get(4).map(|m| m.as_str().to_ascii_lowercase()) {
+        Some(p) if p == "p" && h < 12 => h += 12,
+        Some(p) if p == "a" && h == 12 => h = 0,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(h, m, 0)
+}
+
+/// Minutes from start (or report) to resolution: stated outright, else from timeline entries.
+pub(crate) fn time_to_resolve(
+    doc: &Doc,
+    entries: &[TimelineEntry],
+    instants: &[Option<NaiveDateTime>],
+) -> Option<i64> {
+    let mut stated_resolve = None;
+    let mut stated_other = None;
+    for block in &doc.blocks {
+        let text = &block.inline.text;
+        if !text.contains(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        for c in STATED.captures_iter(text) {
+            let label = c.get(1).map_or("", |m| m.as_str()).to_ascii_lowercase();
+            if let Some(minutes) = c.name("dur").and_then(|m| duration_minutes(m.as_str())) {
+                if label.contains("resol") {
+                    stated_resolve.get_or_insert(minutes);
+                } else {
+                    stated_other.get_or_insert(minutes);
+                }
+            }
+        }
+    }
+    if stated_resolve.is_some() {
+        return stated_resolve;
+    }
+    let start = entries
+        .iter()
+        .zip(instants)
+        .find(|(e, t)| t.is_some() && START_WORDS.is_match(&e.text))
+        .and_then(|(_, t)| *t);
+    let end = entries
+        .iter()
+        .zip(instants)
+        .rev()
+        .find(|(e, t)| t.is_some() && END_WORDS.is_match(&e.text))
+        .and_then(|(_, t)| *t);
+    if let (Some(s), Some(e)) = (start, end) {
+        let minutes = (e - s).num_minutes();
+        if minutes >= 0 {
+            return Some(minutes);
+        }
+    }
+    stated_other
+}
+
+fn duration_minutes(s: &str) -> Option<i64> {
+    let c = DURATION.captures(s)?;
+    let get = |n: &str| -> Option<i64> { c.name(n).and_then(|m| m.as_str().parse().ok()) };
+    let (d, h, m) = (get("d"), get("h"), get("m"));
+    if d.is_none() && h.is_none() && m.is_none() {
+        return None;
+    }
+    Some(d.unwrap_or(0) * 1440 + h.unwrap_or(0) * 60 + m.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_minutes("35h 36m"), Some(2136));
+        assert_eq!(duration_minutes("13 minutes"), Some(13));
+        assert_eq!(duration_minutes("1 hour and 31 minutes"), Some(91));
+        assert_eq!(duration_minutes("N/A"), None);
+    }
+
+    #[test]
+    fn times_of_day() {
+        assert_eq!(time_of_day("3:03pm"), NaiveTime::from_hms_opt(15, 3, 0));
+        assert_eq!(time_of_day("16:22"), NaiveTime::from_hms_opt(16, 22, 0));
+        assert_eq!(time_of_day("12am"), NaiveTime::from_hms_opt(0, 0, 0));
+        assert_eq!(time_of_day("2019"), None);
+    }
+}
