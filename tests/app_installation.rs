@@ -28,7 +28,10 @@ async fn installing_records_repositories_and_uninstalling_deletes_everything() {
     let h = Harness::start().await;
     let full_name = repo().to_string();
     let (status, _) = h
-        .deliver("installation", &installation_payload("created", &[&full_name, "octo-org/other"]))
+        .deliver(
+            "installation",
+            &installation_payload("created", &[&full_name, "octo-org/other"]),
+        )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     h.settle().await;
@@ -46,18 +49,45 @@ async fn installing_records_repositories_and_uninstalling_deletes_everything() {
     });
     h.deliver("installation_repositories", &removed).await;
     h.settle().await;
-    assert_eq!(h.app.store().list_repositories(INSTALLATION).await.unwrap(), vec![repo()]);
+    assert_eq!(
+        h.app.store().list_repositories(INSTALLATION).await.unwrap(),
+        vec![repo()]
+    );
 
     // Some tracked state, then uninstall.
-    let postmortem = h.open_issue("Post-mortem", "## Action items\n\n- [ ] Rotate the deploy keys\n");
+    let postmortem = h.open_issue(
+        "Post-mortem",
+        "## Action items\n\n- [ ] Rotate the deploy keys\n",
+    );
     h.comment(postmortem, MAINTAINER, "/postmortem").await;
     h.settle().await;
-    assert_eq!(h.app.store().list_postmortems(&repo()).await.unwrap().len(), 1);
+    assert_eq!(
+        h.app.store().list_postmortems(&repo()).await.unwrap().len(),
+        1
+    );
 
-    h.deliver("installation", &installation_payload("deleted", &[&full_name])).await;
+    h.deliver(
+        "installation",
+        &installation_payload("deleted", &[&full_name]),
+    )
+    .await;
     h.settle().await;
-    assert!(h.app.store().list_repositories(INSTALLATION).await.unwrap().is_empty());
-    assert!(h.app.store().list_postmortems(&repo()).await.unwrap().is_empty());
+    assert!(
+        h.app
+            .store()
+            .list_repositories(INSTALLATION)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        h.app
+            .store()
+            .list_postmortems(&repo())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         h.app
             .store()

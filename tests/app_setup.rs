@@ -18,7 +18,9 @@ async fn without_credentials_the_setup_page_registers_the_app_and_work_starts() 
     settings.credentials = None;
     settings.webhook_secret = None;
     let env_file = settings.env_file.clone();
-    let app = App::start(settings).await.expect("starts without credentials");
+    let app = App::start(settings)
+        .await
+        .expect("starts without credentials");
     let h = support::Harness::from_app(fake, app, dir);
 
     // Deliveries are refused until a secret exists.
@@ -32,9 +34,15 @@ async fn without_credentials_the_setup_page_registers_the_app_and_work_starts() 
     assert!(page.contains("GITHUB_WEBHOOK_SECRET"), "{page}");
     let action = format!("{}/settings/apps/new?state=", h.fake.url());
     let start = page.find(&action).expect("the form posts to GITHUB_URL") + action.len();
-    let state: String = page[start..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    let state: String = page[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
     assert!(page.contains("name=\"manifest\""));
-    assert!(page.contains("&quot;default_events&quot;"), "the manifest is embedded: {page}");
+    assert!(
+        page.contains("&quot;default_events&quot;"),
+        "the manifest is embedded: {page}"
+    );
 
     // A forged or replayed state is refused.
     let (status, _) = h.get("/setup/callback?code=abc&state=forged").await;
@@ -47,7 +55,10 @@ async fn without_credentials_the_setup_page_registers_the_app_and_work_starts() 
         .get(&format!("/setup/callback?code=code-123&state={state}"))
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("/apps/postmortem-bot/installations/new"), "{page}");
+    assert!(
+        page.contains("/apps/postmortem-bot/installations/new"),
+        "{page}"
+    );
     let written = std::fs::read_to_string(&env_file).unwrap();
     assert!(written.contains("GITHUB_APP_ID=\"1\""), "{written}");
     assert!(written.contains("GITHUB_PRIVATE_KEY=\"-----BEGIN RSA PRIVATE KEY-----\\n"));
@@ -58,13 +69,21 @@ async fn without_credentials_the_setup_page_registers_the_app_and_work_starts() 
         let mode = std::fs::metadata(&env_file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let (_, page) = h.get(&format!("/setup/callback?code=code-123&state={state}")).await;
-    assert!(page.contains("does not belong"), "a state works once: {page}");
+    let (_, page) = h
+        .get(&format!("/setup/callback?code=code-123&state={state}"))
+        .await;
+    assert!(
+        page.contains("does not belong"),
+        "a state works once: {page}"
+    );
 
     // The credentials took effect without a restart.
     let (_, home) = h.get("/").await;
     assert!(home.contains("postmortem-bot is running"), "{home}");
-    let postmortem = h.open_issue("Post-mortem", "## Action items\n\n- [ ] Add an alert on disk usage\n");
+    let postmortem = h.open_issue(
+        "Post-mortem",
+        "## Action items\n\n- [ ] Add an alert on disk usage\n",
+    );
     h.comment(postmortem, MAINTAINER, "/postmortem").await;
     h.settle().await;
     assert_eq!(h.follow_up_issues().len(), 1);

@@ -68,6 +68,9 @@ pub struct SourceDocument<'a> {
     /// How follow-up issues link back: `#12`, or a URL of the file or page.
     pub origin_link: String,
     pub follow_ups: &'a [FollowUp],
+    /// Issues bound since then count as opened by this run (an earlier attempt of the same job
+    /// may have opened them before failing).
+    pub since: chrono::DateTime<Utc>,
 }
 
 pub struct ApplyOutcome {
@@ -308,10 +311,16 @@ impl Run<'_> {
             }
             Action::Unchanged { key, item } => {
                 let record = self.record(key, &items[*item], *item);
+                let opened_by_this_job = record
+                    .issue
+                    .filter(|_| !record.adopted && record.created_at >= self.doc.since);
                 if self.tracked.get(key) != Some(&record) {
                     self.save(record).await?;
                 }
-                self.summary.unchanged += 1;
+                match opened_by_this_job {
+                    Some(issue) => self.summary.opened.push(issue),
+                    None => self.summary.unchanged += 1,
+                }
             }
         }
         Ok(())

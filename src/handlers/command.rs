@@ -2,6 +2,7 @@
 //! reply with a summary.
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use super::Handlers;
@@ -15,6 +16,7 @@ use crate::render;
 pub async fn on_issue_comment(
     handlers: &Handlers,
     event: &IssueCommentEvent,
+    queued_at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     if event.action != "created" || event.comment.user.is_bot || event.sender.is_bot {
         return Ok(());
@@ -76,6 +78,7 @@ pub async fn on_issue_comment(
                     author: Some(issue.user.login.clone()),
                     origin_link: format!("#{}", issue.number),
                     follow_ups: &parsed.follow_ups,
+                    since: queued_at,
                 },
             )
             .await?;

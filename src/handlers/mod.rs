@@ -9,6 +9,7 @@ mod locks;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use tracing::{debug, warn};
 
 use crate::config::Settings;
@@ -49,9 +50,17 @@ impl Handlers {
         }
     }
 
-    async fn handle_event(&self, event: &WebhookEvent) -> anyhow::Result<()> {
+    /// `queued_at`: when the job was queued, so a retried job still reports what its earlier
+    /// attempts opened.
+    async fn handle_event(
+        &self,
+        event: &WebhookEvent,
+        queued_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         match event {
-            WebhookEvent::IssueComment(event) => command::on_issue_comment(self, event).await,
+            WebhookEvent::IssueComment(event) => {
+                command::on_issue_comment(self, event, queued_at).await
+            }
             WebhookEvent::Issues(event) => issues::on_issues(self, event).await,
             WebhookEvent::Installation(event) => installation::on_installation(self, event).await,
             WebhookEvent::InstallationRepositories(event) => {
@@ -90,7 +99,9 @@ impl JobRunner for Handlers {
             KIND_WEBHOOK => {
                 let event: WebhookEvent = serde_json::from_value(job.payload.clone())
                     .map_err(|e| JobFailure::Permanent(e.into()))?;
-                self.handle_event(&event).await.map_err(classify)
+                self.handle_event(&event, job.created_at)
+                    .await
+                    .map_err(classify)
             }
             other => Err(JobFailure::Permanent(anyhow::anyhow!(
                 "unknown job kind `{other}`"

@@ -234,12 +234,7 @@ impl Walker {
                 };
             }
             Tag::Heading { level, .. } => {
-                let id = self.new_block(
-                    Kind::Heading {
-                        level: level as u8,
-                    },
-                    range.start,
-                );
+                let id = self.new_block(Kind::Heading { level: level as u8 }, range.start);
                 self.target = Target::Block(id);
             }
             Tag::List(start) => {

@@ -47,13 +47,14 @@ static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(p[0-4]|high|medium|med|low|critical|urgent|sev[0-4])$").expect("prio regex")
 });
 
-static PLAIN_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex")
-});
+static PLAIN_PRIORITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex"));
 
 static TRACKER_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$")
-        .expect("tracker ref regex")
+    Regex::new(
+        r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$",
+    )
+    .expect("tracker ref regex")
 });
 
 static TRACKER_URL: LazyLock<Regex> = LazyLock::new(|| {
@@ -150,7 +151,9 @@ pub(crate) fn is_tracker_ref(text: &str) -> bool {
 pub(crate) fn normalize_due(text: &str) -> String {
     let t = text.trim().trim_end_matches(['.', ')', ']']);
     let cleaned: String = collapse_ws(&t.replace(',', " "));
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y"] {
+    for fmt in [
+        "%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
+    ] {
         if let Ok(d) = NaiveDate::parse_from_str(&cleaned, fmt) {
             return d.format("%Y-%m-%d").to_string();
         }
@@ -206,7 +209,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 break;
             }
         } else if let Some(m) = PLAIN_STATUS.find(rest) {
-            let word = rest[..m.end()].trim().trim_end_matches([':', '-', '–', '—']);
+            let word = rest[..m.end()]
+                .trim()
+                .trim_end_matches([':', '-', '–', '—']);
             d.done = status_done(word.trim());
             d.status_tagged = true;
             cur += m.end();
@@ -425,7 +430,10 @@ fn paren_is_tracker(inner: &str, inline: &Inline) -> bool {
     }
     // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
     if inline.links.iter().any(|l| {
-        inline.text.get(l.start..l.end).is_some_and(|label| label.trim() == inner.trim())
+        inline
+            .text
+            .get(l.start..l.end)
+            .is_some_and(|label| label.trim() == inner.trim())
             && is_tracker_url(&l.url)
     }) {
         return true;
@@ -434,7 +442,9 @@ fn paren_is_tracker(inner: &str, inline: &Inline) -> bool {
         return false;
     }
     if inner.split_whitespace().any(is_tracker_ref)
-        || URL_IN_TEXT.find(inner).is_some_and(|m| is_tracker_url(m.as_str()))
+        || URL_IN_TEXT
+            .find(inner)
+            .is_some_and(|m| is_tracker_url(m.as_str()))
     {
         return true;
     }

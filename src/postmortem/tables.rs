@@ -57,9 +57,8 @@ static ISSUE: LazyLock<Regex> = LazyLock::new(|| {
 static NOTES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(notes?|comments?|details|remarks)$").expect("notes column regex")
 });
-static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(time|timestamp|date|when)\b").expect("time column regex")
-});
+static TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(time|timestamp|date|when)\b").expect("time column regex"));
 
 /// Finds the columns from the header cells.
 pub(crate) fn columns(header: &[Inline]) -> Columns {
@@ -185,7 +184,13 @@ mod tests {
 
     #[test]
     fn finds_columns_by_header() {
-        let c = columns(&header(&["Status", "Action Item", "Owner", "Tracking bug", "Due"]));
+        let c = columns(&header(&[
+            "Status",
+            "Action Item",
+            "Owner",
+            "Tracking bug",
+            "Due",
+        ]));
         assert_eq!(c.action, Some(1));
         assert!(c.explicit);
         assert_eq!(c.status, Some(0));

@@ -301,7 +301,9 @@ fn first_word_lower(s: &str) -> String {
 
 /// Whether `s` opens with an imperative verb ("Add ...", "Make sure ...").
 pub(crate) fn starts_with_action_verb(s: &str) -> bool {
-    ACTION_VERBS.binary_search(&first_word_lower(s).as_str()).is_ok()
+    ACTION_VERBS
+        .binary_search(&first_word_lower(s).as_str())
+        .is_ok()
 }
 
 static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
@@ -403,7 +405,10 @@ mod tests {
             ("Pin to v1.2. Done", "Pin to v1.2."),
             ("Patch prod. (ex. home)", "Patch prod. (ex. home)"),
             ("Add a check.\nthen more", "Add a check."),
-            ("Wrapped line\ncontinues here", "Wrapped line\ncontinues here"),
+            (
+                "Wrapped line\ncontinues here",
+                "Wrapped line\ncontinues here",
+            ),
             ("Is this needed? Yes", "Is this needed?"),
         ];
         for (input, want) in cases {
