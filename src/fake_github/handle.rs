@@ -102,13 +102,13 @@ impl FakeGitHub {
         routes::served_git_routes()
     }
 
-    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let result = f(&mut self.ctx.lock());
         self.ctx.changed();
         result
     }
 
-    fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.ctx.lock())
     }
 

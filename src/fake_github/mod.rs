@@ -8,19 +8,24 @@
 //! GitHub's OpenAPI description ([`FakeGitHub::served_routes`]).
 
 mod auth;
+mod commits;
 mod config;
 mod error;
 mod faults;
 mod handle;
+mod handle_contents;
 mod paginate;
 mod record;
 mod render;
 mod routes;
+mod seed;
 mod server;
 mod state;
+mod wiki;
 
 pub use config::{FakeConfig, ManifestConversion};
 pub use faults::{Fault, FaultKind};
 pub use handle::FakeGitHub;
 pub use record::{AuthKind, RecordedRequest};
+pub use seed::Seed;
 pub use state::{FakeComment, FakeCommitComment, FakeIssue, FakeLabel, FakeReaction};

@@ -222,6 +222,14 @@ pub(crate) async fn outer(State(ctx): State<Ctx>, req: Request, next: Next) -> R
         .extensions()
         .get::<AppliedFault>()
         .map(|f| f.0.clone());
+    tracing::info!(
+        target: "fake_github",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        route = route.as_deref().unwrap_or("-"),
+        "request"
+    );
     ctx.lock().requests.push(RecordedRequest {
         method,
         path,
