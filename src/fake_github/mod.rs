@@ -10,6 +10,7 @@
 mod auth;
 mod commits;
 mod config;
+mod events;
 mod error;
 mod faults;
 mod handle;
@@ -24,6 +25,7 @@ mod state;
 mod wiki;
 
 pub use config::{FakeConfig, ManifestConversion};
+pub use events::signature_header;
 pub use faults::{Fault, FaultKind};
 pub use handle::FakeGitHub;
 pub use record::{AuthKind, RecordedRequest};
