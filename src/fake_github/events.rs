@@ -24,7 +24,9 @@ pub fn signature_header(secret: &[u8], body: &[u8]) -> String {
 
 fn installation_ref(state: &State, repo: &RepoName) -> Value {
     match state.installation_of(repo) {
-        Some(id) => json!({ "id": id.0, "node_id": format!("MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{id}") }),
+        Some(id) => {
+            json!({ "id": id.0, "node_id": format!("MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u{id}") })
+        }
         None => Value::Null,
     }
 }
@@ -38,7 +40,10 @@ fn push_repository(r: &Render, repo: &Repo) -> Value {
         obj.insert("pushed_at".into(), Value::from(created));
         obj.insert("url".into(), Value::from(r.repo_html(repo)));
         obj.insert("stargazers".into(), Value::from(0));
-        obj.insert("master_branch".into(), Value::from(repo.default_branch.clone()));
+        obj.insert(
+            "master_branch".into(),
+            Value::from(repo.default_branch.clone()),
+        );
         if let Some(owner) = obj.get_mut("owner").and_then(Value::as_object_mut) {
             owner.insert("name".into(), Value::from(repo.name.owner()));
             owner.insert(
@@ -60,7 +65,12 @@ fn person(login: &str) -> Value {
 
 impl FakeGitHub {
     /// An `issue_comment` delivery (`created`, `edited`, `deleted`) for a comment in the state.
-    pub fn issue_comment_event(&self, repo: &RepoName, comment_id: u64, action: &str) -> Option<Value> {
+    pub fn issue_comment_event(
+        &self,
+        repo: &RepoName,
+        comment_id: u64,
+        action: &str,
+    ) -> Option<Value> {
         self.read(|s| {
             let r = self.ctx.render(s);
             let repository = s.repos.get(repo)?;
@@ -79,7 +89,13 @@ impl FakeGitHub {
     }
 
     /// An `issues` delivery (`opened`, `edited`, `closed`, `reopened`, ...) sent by `sender`.
-    pub fn issues_event(&self, repo: &RepoName, number: IssueNumber, action: &str, sender: &str) -> Option<Value> {
+    pub fn issues_event(
+        &self,
+        repo: &RepoName,
+        number: IssueNumber,
+        action: &str,
+        sender: &str,
+    ) -> Option<Value> {
         self.read(|s| {
             let r = self.ctx.render(s);
             let repository = s.repos.get(repo)?;
@@ -96,7 +112,14 @@ impl FakeGitHub {
 
     /// A `push` delivery for `branch` moving from `before` (40 zeros for a new branch) to
     /// `after`, listing the commits in between with their added/modified/removed files.
-    pub fn push_event(&self, repo: &RepoName, branch: &str, before: &str, after: &str, pusher: &str) -> Option<Value> {
+    pub fn push_event(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+        before: &str,
+        after: &str,
+        pusher: &str,
+    ) -> Option<Value> {
         self.read(|s| {
             let r = self.ctx.render(s);
             let repository = s.repos.get(repo)?;
@@ -162,7 +185,12 @@ impl FakeGitHub {
     }
 
     /// A `gollum` delivery: each page as (page name, `created` or `edited`, wiki commit sha).
-    pub fn gollum_event(&self, repo: &RepoName, pages: &[(&str, &str, &str)], sender: &str) -> Option<Value> {
+    pub fn gollum_event(
+        &self,
+        repo: &RepoName,
+        pages: &[(&str, &str, &str)],
+        sender: &str,
+    ) -> Option<Value> {
         self.read(|s| {
             let r = self.ctx.render(s);
             let repository = s.repos.get(repo)?;
@@ -192,7 +220,12 @@ impl FakeGitHub {
 
     /// An `installation` delivery (`created`, `deleted`, ...) for an installation in the state,
     /// listing its repositories.
-    pub fn installation_event(&self, id: InstallationId, action: &str, sender: &str) -> Option<Value> {
+    pub fn installation_event(
+        &self,
+        id: InstallationId,
+        action: &str,
+        sender: &str,
+    ) -> Option<Value> {
         self.read(|s| {
             let r = self.ctx.render(s);
             let installation = s.installations.get(&id)?;

@@ -240,6 +240,11 @@ pub(crate) struct State {
     /// Requests counted against each rate-limit bucket in the current window.
     pub rate_used: HashMap<String, u32>,
     pub rate_window_reset: DateTime<Utc>,
+    /// Mutating requests being served right now, per installation, and the most ever seen.
+    pub mutations_in_flight: HashMap<InstallationId, usize>,
+    pub max_mutations_in_flight: HashMap<InstallationId, usize>,
+    /// Requests currently held by a `Hold` fault.
+    pub held: usize,
     ids: Ids,
 }
 
@@ -254,6 +259,9 @@ impl State {
             requests: Vec::new(),
             rate_used: HashMap::new(),
             rate_window_reset: now + chrono::Duration::hours(1),
+            mutations_in_flight: HashMap::new(),
+            max_mutations_in_flight: HashMap::new(),
+            held: 0,
             ids: Ids {
                 repo: 500_000_000,
                 issue: 100_000_000,
