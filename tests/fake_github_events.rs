@@ -64,12 +64,16 @@ fn required_paths(dir: &Path, prefix: &str) -> BTreeMap<String, &'static str> {
         if !rest.starts_with('.') || !name.ends_with(".json") {
             continue;
         }
-        let example: Value = serde_json::from_slice(&std::fs::read(dir.join(&name)).unwrap()).unwrap();
+        let example: Value =
+            serde_json::from_slice(&std::fs::read(dir.join(&name)).unwrap()).unwrap();
         let mut found = BTreeMap::new();
         paths(&example, "", DEPTH, &mut found);
         common = Some(match common {
             None => found,
-            Some(before) => before.into_iter().filter(|(p, _)| found.contains_key(p)).collect(),
+            Some(before) => before
+                .into_iter()
+                .filter(|(p, _)| found.contains_key(p))
+                .collect(),
         });
     }
     let common = common.unwrap_or_default();
@@ -97,7 +101,9 @@ fn differences(dir: &Path, prefix: &str, ours: &Value) -> Vec<String> {
             None if under_empty => {}
             None => problems.push(format!("{prefix}: missing {path}")),
             Some(actual) if *actual != expected && *actual != "null" && expected != "null" => {
-                problems.push(format!("{prefix}: {path} is {actual}, GitHub sends {expected}"))
+                problems.push(format!(
+                    "{prefix}: {path} is {actual}, GitHub sends {expected}"
+                ))
             }
             Some(_) => {}
         }
@@ -116,20 +122,47 @@ async fn payloads_carry_what_githubs_deliveries_carry() {
     fake.add_installation(InstallationId(7), "octo-org");
     fake.add_repo(InstallationId(7), &app);
     let number = fake.add_issue(&app, "alice", "Post-mortem", "body");
-    let comment = fake.add_comment(&app, number, "alice", "/postmortem").unwrap();
+    let comment = fake
+        .add_comment(&app, number, "alice", "/postmortem")
+        .unwrap();
     let first = fake.push(&app, "main", &[("postmortems/a.md", Some("# A\n"))], "Add");
-    let second = fake.push(&app, "main", &[("postmortems/a.md", Some("# A\n- fix\n"))], "Edit");
+    let second = fake.push(
+        &app,
+        "main",
+        &[("postmortems/a.md", Some("# A\n- fix\n"))],
+        "Edit",
+    );
     let page = fake.write_wiki_page(&app, "Incident", "# I\n").unwrap();
 
     let built = [
-        ("issue_comment.created", fake.issue_comment_event(&app, comment, "created")),
-        ("issues.opened", fake.issues_event(&app, number, "opened", "alice")),
-        ("push.event", fake.push_event(&app, "main", &first, &second, "alice")),
-        ("gollum.event", fake.gollum_event(&app, &[("Incident", "edited", &page)], "alice")),
-        ("installation.created", fake.installation_event(InstallationId(7), "created", "alice")),
+        (
+            "issue_comment.created",
+            fake.issue_comment_event(&app, comment, "created"),
+        ),
+        (
+            "issues.opened",
+            fake.issues_event(&app, number, "opened", "alice"),
+        ),
+        (
+            "push.event",
+            fake.push_event(&app, "main", &first, &second, "alice"),
+        ),
+        (
+            "gollum.event",
+            fake.gollum_event(&app, &[("Incident", "edited", &page)], "alice"),
+        ),
+        (
+            "installation.created",
+            fake.installation_event(InstallationId(7), "created", "alice"),
+        ),
         (
             "installation_repositories.added",
-            fake.installation_repositories_event(InstallationId(7), "added", std::slice::from_ref(&app), "alice"),
+            fake.installation_repositories_event(
+                InstallationId(7),
+                "added",
+                std::slice::from_ref(&app),
+                "alice",
+            ),
         ),
     ];
     let mut problems = Vec::new();
@@ -145,7 +178,9 @@ async fn payloads_follow_the_state() {
     let app: RepoName = "octo-org/app".parse().unwrap();
     fake.add_repo(InstallationId(7), &app);
     let number = fake.add_issue(&app, "alice", "Post-mortem", "body");
-    let comment = fake.add_comment(&app, number, "alice", "/postmortem").unwrap();
+    let comment = fake
+        .add_comment(&app, number, "alice", "/postmortem")
+        .unwrap();
     let event = fake.issue_comment_event(&app, comment, "created").unwrap();
     assert_eq!(event["installation"]["id"], 7);
     assert_eq!(event["comment"]["id"], comment);
@@ -154,9 +189,25 @@ async fn payloads_follow_the_state() {
     assert_eq!(event["sender"]["login"], "alice");
     assert_eq!(event["repository"]["full_name"], "octo-org/app");
 
-    let root = fake.push(&app, "main", &[("postmortems/a.md", Some("a")), ("x.md", Some("x"))], "One");
-    let next = fake.push(&app, "main", &[("postmortems/a.md", Some("b")), ("x.md", None), ("y.md", Some("y"))], "Two");
-    let push = fake.push_event(&app, "main", &"0".repeat(40), &next, "alice").unwrap();
+    let root = fake.push(
+        &app,
+        "main",
+        &[("postmortems/a.md", Some("a")), ("x.md", Some("x"))],
+        "One",
+    );
+    let next = fake.push(
+        &app,
+        "main",
+        &[
+            ("postmortems/a.md", Some("b")),
+            ("x.md", None),
+            ("y.md", Some("y")),
+        ],
+        "Two",
+    );
+    let push = fake
+        .push_event(&app, "main", &"0".repeat(40), &next, "alice")
+        .unwrap();
     assert_eq!(push["ref"], "refs/heads/main");
     assert_eq!(push["created"], true);
     assert_eq!(push["commits"].as_array().unwrap().len(), 2);
@@ -166,10 +217,15 @@ async fn payloads_follow_the_state() {
     assert_eq!(latest["removed"][0], "x.md");
     assert_eq!(latest["added"][0], "y.md");
     assert_eq!(push["repository"]["default_branch"], "main");
-    let only_new = fake.push_event(&app, "main", &root, &next, "alice").unwrap();
+    let only_new = fake
+        .push_event(&app, "main", &root, &next, "alice")
+        .unwrap();
     assert_eq!(only_new["commits"].as_array().unwrap().len(), 1);
 
-    assert!(fake.issues_event(&app, IssueNumber(99), "opened", "alice").is_none());
+    assert!(
+        fake.issues_event(&app, IssueNumber(99), "opened", "alice")
+            .is_none()
+    );
 }
 
 #[test]
