@@ -313,30 +313,27 @@ impl State {
     }
 
     pub fn add_repo(&mut self, name: &RepoName, now: DateTime<Utc>) -> &mut Repo {
-        if !self.repos.contains_key(name) {
-            let id = self.next_id(IdKind::Repo);
-            let repo = Repo {
-                id,
-                name: name.clone(),
-                private: false,
-                has_wiki: true,
-                default_branch: "main".to_string(),
-                created_at: now,
-                permissions: BTreeMap::new(),
-                assignable: BTreeMap::new(),
-                issues: Vec::new(),
-                labels: Vec::new(),
-                commits: HashMap::new(),
-                branches: BTreeMap::new(),
-                commit_comments: Vec::new(),
-                wiki: None,
-            };
-            self.repos.insert(name.clone(), repo);
-        }
-        let Some(repo) = self.repos.get_mut(name) else {
-            unreachable!("inserted above")
+        let id = if self.repos.contains_key(name) {
+            0
+        } else {
+            self.next_id(IdKind::Repo)
         };
-        repo
+        self.repos.entry(name.clone()).or_insert_with(|| Repo {
+            id,
+            name: name.clone(),
+            private: false,
+            has_wiki: true,
+            default_branch: "main".to_string(),
+            created_at: now,
+            permissions: BTreeMap::new(),
+            assignable: BTreeMap::new(),
+            issues: Vec::new(),
+            labels: Vec::new(),
+            commits: HashMap::new(),
+            branches: BTreeMap::new(),
+            commit_comments: Vec::new(),
+            wiki: None,
+        })
     }
 
     /// The label's canonical name, creating it (grey, as GitHub does) when missing.
