@@ -178,6 +178,8 @@ impl Render<'_> {
             "watchers": 0,
             "open_issues": open_issues,
             "has_discussions": false,
+            "web_commit_signoff_required": false,
+            "custom_properties": {},
             "network_count": 0,
             "subscribers_count": 0,
         });
@@ -242,6 +244,7 @@ impl Render<'_> {
             "assignees": assignees,
             "milestone": null,
             "locked": issue.locked,
+            "draft": false,
             "active_lock_reason": null,
             "comments": issue.comments.len(),
             "closed_at": issue.closed_at.map(timestamp),
