@@ -10,8 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 peer=${PEER_BENCH:-$here/../shared/bench/peer-probot}
 [ -x "$peer/run.sh" ] || { echo "the peer benchmark is missing at $peer" >&2; exit 1; }
-cargo build --release --bin postmortem-bot --manifest-path "$here/Cargo.toml" >&2
-bin=$here/target/release/postmortem-bot
+bin=${BIN:-$here/target/release/postmortem-bot}
+[ -n "${BIN:-}" ] || cargo build --release --bin postmortem-bot --manifest-path "$here/Cargo.toml" >&2
 work=${WORK_DIR:-/tmp/peer-probot}
 stamp=$(date +%Y%m%dT%H%M%S)
 
