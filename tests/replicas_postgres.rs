@@ -8,42 +8,13 @@ mod process_support;
 use std::time::Duration;
 
 use http::Method;
-use postmortem_bot::fake_github::{FakeGitHub, Fault, FaultKind};
+use postmortem_bot::fake_github::{Fault, FaultKind};
 use process_support::{
-    MAINTAINER, Replica, ReplicaOptions, Schema, bot_comments, comment_payload, eventually, fake,
-    postgres_url, repo,
+    MAINTAINER, POSTMORTEM, Replica, ReplicaOptions, Schema, bot_comments, comment_payload,
+    eventually, expected_titles, fake, follow_up_titles, postgres_url, repo,
 };
 
 const WAIT: Duration = Duration::from_secs(120);
-
-/// Three open follow-ups.
-const POSTMORTEM: &str = "# Queue outage\n\n\
-    ## Summary\n\nThe job queue stalled for twenty minutes.\n\n\
-    ## Action items\n\n\
-    - [ ] Alert when the oldest queued job is older than five minutes\n\
-    - [ ] Add a runbook entry for a stalled queue\n\
-    - [ ] Load-test the queue with two replicas\n";
-
-fn follow_up_titles(fake: &FakeGitHub) -> Vec<String> {
-    let mut titles: Vec<String> = fake
-        .issues(&repo())
-        .into_iter()
-        .filter(|i| i.labels.iter().any(|l| l == "follow-up"))
-        .map(|i| i.title)
-        .collect();
-    titles.sort();
-    titles
-}
-
-fn expected_titles() -> Vec<String> {
-    let mut titles = vec![
-        "Alert when the oldest queued job is older than five minutes".to_string(),
-        "Add a runbook entry for a stalled queue".to_string(),
-        "Load-test the queue with two replicas".to_string(),
-    ];
-    titles.sort();
-    titles
-}
 
 /// (state, attempts, worker) of every job, oldest first.
 async fn jobs(pool: &sqlx::PgPool) -> Vec<(String, i64, Option<String>)> {

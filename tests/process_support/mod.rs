@@ -229,6 +229,35 @@ pub fn comment_payload(fake: &FakeGitHub, issue: u64, comment_id: u64, author: &
     })
 }
 
+/// Three open follow-ups.
+pub const POSTMORTEM: &str = "# Queue outage\n\n\
+    ## Summary\n\nThe job queue stalled for twenty minutes.\n\n\
+    ## Action items\n\n\
+    - [ ] Alert when the oldest queued job is older than five minutes\n\
+    - [ ] Add a runbook entry for a stalled queue\n\
+    - [ ] Load-test the queue with two replicas\n";
+
+pub fn follow_up_titles(fake: &FakeGitHub) -> Vec<String> {
+    let mut titles: Vec<String> = fake
+        .issues(&repo())
+        .into_iter()
+        .filter(|i| i.labels.iter().any(|l| l == "follow-up"))
+        .map(|i| i.title)
+        .collect();
+    titles.sort();
+    titles
+}
+
+pub fn expected_titles() -> Vec<String> {
+    let mut titles = vec![
+        "Alert when the oldest queued job is older than five minutes".to_string(),
+        "Add a runbook entry for a stalled queue".to_string(),
+        "Load-test the queue with two replicas".to_string(),
+    ];
+    titles.sort();
+    titles
+}
+
 /// Comments by the bot on an issue.
 pub fn bot_comments(fake: &FakeGitHub, issue: u64) -> Vec<String> {
     let bot = fake.bot_login();
