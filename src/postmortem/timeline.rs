@@ -64,6 +64,10 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
         let in_timeline = secs.sections[secs.of_block[i]].class == Class::Timeline;
         match &block.kind {
             Kind::Heading { .. } => {
+                pending_at = None;
+                if !block.inline.text.bytes().any(|b| b.is_ascii_digit()) {
+                    continue;
+                }
                 let t = collapse_ws(&block.inline.text);
                 if let Some(d) = leading_date(&t) {
                     date = Some(d);
@@ -92,7 +96,12 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if line.is_empty() {
                         continue;
                     }
-                    if let Some(c) = BARE_DATE.captures(line) {
+                    if !line.bytes().any(|b| b.is_ascii_digit()) && pending_at.is_none() {
+                        continue;
+                    }
+                    if line.len() <= 12
+                        && let Some(c) = BARE_DATE.captures(line)
+                    {
                         date = c.get(1).and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
                         continue;
                     }
@@ -109,6 +118,9 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                         None
                     }
                     .or_else(|| {
+                        if line.len() > 200 || !KEY_EVENT.is_match(line) {
+                            return None;
+                        }
                         KEY_EVENT.captures(line).map(|c| {
                             (
                                 c.name("at").map_or("", |m| m.as_str()).trim().to_string(),
@@ -214,6 +226,9 @@ pub(crate) fn time_to_resolve(
     for block in &doc.blocks {
         let text = &block.inline.text;
         if !text.contains(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if !(text.contains("ime to") || text.contains("IME TO") || text.contains("uration")) {
             continue;
         }
         for c in STATED.captures_iter(text) {
