@@ -49,6 +49,9 @@ pub async fn on_issue_comment(
         warn!(%error, "cannot react to the command");
     }
     match command {
+        Command::TrackFile(_) | Command::TrackWiki(_) | Command::Sync => {
+            todo_sources()?;
+        }
         Command::Help | Command::Unknown(_) => {
             client
                 .create_comment(repo, event.issue.number, &render::usage())
@@ -92,4 +95,8 @@ pub async fn on_issue_comment(
         }
     }
     Ok(())
+}
+
+fn todo_sources() -> anyhow::Result<()> {
+    anyhow::bail!("not yet")
 }
