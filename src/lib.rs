@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod plan;
 pub mod postmortem;
 pub mod render;
+pub mod render_sources;
 pub mod repo_config;
 pub mod server;
 pub mod setup;
