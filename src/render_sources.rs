@@ -256,6 +256,15 @@ pub fn follow_up_gone_comment(issue: IssueNumber, how: &str) -> String {
     )
 }
 
+/// The reply when `/postmortem PATH|WIKI-URL` names nothing readable.
+pub fn nothing_there(what: &str) -> String {
+    format!(
+        "I could not find {what}. Name a Markdown file of this repository's default branch \
+         (`/postmortem postmortems/2024-05-01-db.md`) or a page of its wiki \
+         (`/postmortem https://github.com/OWNER/REPO/wiki/Page-Name`)."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,11 @@
 //! Calls for post-mortems kept as files: directory listings, changed files, sub-issues.
 
+use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{InstallationClient, ok_or_error};
+use super::{InstallationClient, RAW, ok_or_error};
+use crate::github::api_wire::ApiContent;
 use crate::github::error::GitHubError;
 use crate::github::paths;
 use crate::github::transport::{Call, Replay};
@@ -52,6 +54,45 @@ struct ApiIssueId {
 }
 
 impl InstallationClient {
+    /// A file's bytes on the default branch (no `ref`: one call, no need to know the branch);
+    /// `None` when there is no file there.
+    pub async fn get_file_on_default_branch(
+        &self,
+        repo: &RepoName,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, GitHubError> {
+        let url = paths::repo(repo, &format!("/contents/{}", paths::file_path(path)));
+        let answer = self.send(Call::get(url.clone())).await?;
+        if answer.status == http::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if answer.is_success() && answer.body.first() == Some(&b'[') {
+            return Ok(None);
+        }
+        let content: ApiContent = answer.success_json()?;
+        if content.kind != "file" {
+            return Ok(None);
+        }
+        if content.encoding.as_deref() == Some("base64") {
+            let packed: Vec<u8> = content
+                .content
+                .unwrap_or_default()
+                .bytes()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect();
+            return base64::engine::general_purpose::STANDARD
+                .decode(packed)
+                .map(Some)
+                .map_err(|e| GitHubError::Decode(format!("contents of {path}: {e}")));
+        }
+        // Files over 1 MB come without content; the raw media type serves them whole.
+        let raw = self.send(Call::get(url).with_accept(RAW)).await?;
+        if !raw.is_success() {
+            return Err(raw.into_error());
+        }
+        Ok(Some(raw.body.to_vec()))
+    }
+
     /// The entries of a directory at `git_ref`; `None` when there is no directory there.
     pub async fn list_directory(
         &self,
