@@ -486,7 +486,13 @@ impl Run<'_> {
         issue: IssueNumber,
         result: &Result<T, crate::github::GitHubError>,
     ) -> anyhow::Result<bool> {
-        if !matches!(result, Err(crate::github::GitHubError::NotFound)) {
+        // 404/410: deleted; 301: transferred to another repository.
+        let gone = matches!(
+            result,
+            Err(crate::github::GitHubError::NotFound
+                | crate::github::GitHubError::Status { status: 301, .. })
+        );
+        if !gone {
             return Ok(false);
         }
         warn!(%issue, key, "the follow-up issue is gone; not opening it again");
@@ -562,7 +568,7 @@ impl Run<'_> {
 
 /// The record of a follow-up whose issue was deleted or transferred: no issue, adopted (so the
 /// planner never opens it again), closed (so nobody is nagged about it).
-pub fn mark_gone(record: &mut TrackedFollowUp) {
+pub(super) fn mark_gone(record: &mut TrackedFollowUp) {
     record.issue = None;
     record.adopted = true;
     record.state = FollowUpState::Closed;
