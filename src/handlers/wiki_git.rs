@@ -304,6 +304,85 @@ mod tests {
         assert!(page_file("Home.MARKDOWN").is_some());
     }
 
+    /// Against the fake's wiki over smart HTTP: one clone, then fetches; the token never lands
+    /// in the clone's files; a refused token is an error, a missing wiki is `Missing`.
+    #[tokio::test]
+    async fn clones_once_then_fetches_without_keeping_the_token() {
+        use crate::fake_github::{FakeConfig, FakeGitHub};
+        use crate::ids::InstallationId;
+
+        let fake = FakeGitHub::start(FakeConfig::for_tests()).await.unwrap();
+        let installation = InstallationId(3);
+        let repo = RepoName::new("octo", "wiki-test");
+        fake.add_installation(installation, "octo");
+        fake.add_repo(installation, &repo);
+        let first = fake
+            .write_wiki_page(&repo, "Incident One", "# One\n")
+            .unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let cache = WikiCache::new(root.path().to_path_buf(), fake.git_url().parse().unwrap());
+        let token = SecretString::from(fake.issue_token(installation));
+
+        let wiki = cache.update(&repo, &token).await.unwrap();
+        assert!(wiki.has_commit(&first).await);
+        let pages = wiki.pages("HEAD").await.unwrap();
+        assert_eq!(pages.len(), 1);
+        assert_eq!(pages[0].page_name, "Incident-One");
+        drop(wiki);
+
+        let second = fake
+            .write_wiki_page(&repo, "Incident Two", "# Two\n")
+            .unwrap();
+        let wiki = cache.update(&repo, &token).await.unwrap();
+        assert!(
+            wiki.has_commit(&second).await,
+            "fetched into the same clone"
+        );
+        assert_eq!(
+            wiki.read_page(&second, "Incident-Two")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("# Two\n")
+        );
+        assert_eq!(wiki.read_page(&first, "Incident-Two").await.unwrap(), None);
+        drop(wiki);
+        let clones: Vec<_> = std::fs::read_dir(root.path().join("octo"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(clones, ["wiki-test.wiki.git"]);
+
+        let secret = token.expose_secret().to_string();
+        let mut stack = vec![root.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    assert!(!text.contains(&secret), "token in {}", path.display());
+                }
+            }
+        }
+
+        let wrong = SecretString::from("ghs_wrong".to_string());
+        let refused = WikiCache::new(
+            tempfile::tempdir().unwrap().path().to_path_buf(),
+            fake.git_url().parse().unwrap(),
+        );
+        assert!(matches!(
+            refused.update(&repo, &wrong).await,
+            Err(WikiError::Other(_))
+        ));
+        let none = RepoName::new("octo", "no-wiki");
+        fake.add_repo(installation, &none);
+        assert!(matches!(
+            cache.update(&none, &token).await,
+            Err(WikiError::Missing)
+        ));
+    }
+
     #[test]
     fn revisions_and_names_are_safe() {
         assert!(check_rev("0123abcd").is_ok());
