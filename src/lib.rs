@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod ids;
 pub mod jobs;
 pub mod metrics;
+pub mod migrate;
 pub mod plan;
 pub mod postmortem;
 pub mod render;

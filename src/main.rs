@@ -1,4 +1,4 @@
-//! The `postmortem-bot` command line: serve, parse, check-config.
+//! The `postmortem-bot` command line: serve, parse, migrate, check-config.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -37,6 +37,22 @@ enum Command {
     CheckConfig {
         /// The settings file, or `-` for standard input.
         file: PathBuf,
+    },
+    /// Copy a single-machine SQLite store into PostgreSQL (idempotent: run it again to resume or
+    /// catch up), then check every table's row count.
+    Migrate {
+        /// The SQLite store, `sqlite://FILE`.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, `postgres://...`.
+        #[arg(long)]
+        to: String,
+        /// Rows per upsert.
+        #[arg(long, default_value_t = postmortem_bot::migrate::DEFAULT_BATCH)]
+        batch: usize,
+        /// Also compare every row of both stores after the copy.
+        #[arg(long)]
+        verify: bool,
     },
 }
 
@@ -87,6 +103,23 @@ fn check_config(file: &Path) -> anyhow::Result<bool> {
             Ok(false)
         }
     }
+}
+
+async fn migrate_command(from: &str, to: &str, batch: usize, verify: bool) -> anyhow::Result<()> {
+    use postmortem_bot::migrate;
+    let counts = migrate::migrate(from, to, batch, &migrate::StderrProgress::default()).await?;
+    let mut out = String::from("table             rows (SQLite = PostgreSQL)\n");
+    for count in &counts {
+        out.push_str(&format!("{:<17} {}\n", count.table, count.source));
+    }
+    if verify {
+        let differing = migrate::verify(from, to).await?;
+        if !differing.is_empty() {
+            anyhow::bail!("rows differ in: {}", differing.join(", "));
+        }
+        out.push_str("every row is identical\n");
+    }
+    write_stdout(&out)
 }
 
 fn init_logging() {
@@ -166,6 +199,16 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             Err(error) => Err(error),
         },
+        Command::Migrate {
+            from,
+            to,
+            batch,
+            verify,
+        } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")
+            .and_then(|runtime| runtime.block_on(migrate_command(&from, &to, batch, verify))),
         Command::Serve(args) => {
             init_logging();
             tokio::runtime::Builder::new_multi_thread()

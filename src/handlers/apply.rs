@@ -93,7 +93,7 @@ pub async fn sync_source(
     client: &InstallationClient,
     doc: SourceDocument<'_>,
 ) -> anyhow::Result<ApplyOutcome> {
-    let _guard = handlers.locks.lock(&doc.source).await;
+    let _source = handlers.locks.source(&doc.source).await?;
     let store = &handlers.store;
     let now = Utc::now();
     let postmortem = store

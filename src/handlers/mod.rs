@@ -26,7 +26,7 @@ use crate::render;
 use crate::store::{DynStore, Job, StoreError};
 
 pub use apply::{ApplyOutcome, SourceDocument, sync_source};
-pub use locks::SourceLocks;
+pub use locks::{LeaseGuard, Locks, installation_lease, mutating_installation, source_lease};
 
 /// Everything a handler may touch.
 pub struct Handlers {
@@ -34,7 +34,8 @@ pub struct Handlers {
     pub github: Arc<GitHubApp>,
     pub metrics: Arc<Metrics>,
     pub settings: Settings,
-    pub locks: SourceLocks,
+    /// Per-source and per-installation exclusion, across replicas.
+    pub locks: Locks,
     pub labels: apply::LabelCache,
     pub repo_settings: sources::SettingsCache,
     pub wikis: wiki_git::WikiCache,
@@ -47,11 +48,12 @@ impl Handlers {
         metrics: Arc<Metrics>,
         settings: Settings,
     ) -> Self {
+        let locks = Locks::new(store.clone(), settings.jobs.lease);
         Self {
             store,
             github,
             metrics,
-            locks: SourceLocks::default(),
+            locks,
             labels: apply::LabelCache::default(),
             repo_settings: sources::SettingsCache::default(),
             wikis: wiki_git::WikiCache::new(wiki_cache_dir(&settings), settings.git_url.clone()),
@@ -66,6 +68,11 @@ impl Handlers {
         event: &WebhookEvent,
         queued_at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        // Held to the end of the job: mutating calls go out serially per installation.
+        let _installation = match mutating_installation(event) {
+            Some(installation) => Some(self.locks.installation(installation).await?),
+            None => None,
+        };
         match event {
             WebhookEvent::IssueComment(event) => {
                 command::on_issue_comment(self, event, queued_at).await
@@ -146,6 +153,7 @@ impl JobRunner for Handlers {
             return;
         };
         let result = async {
+            let _turn = self.locks.installation(installation).await?;
             let client = self.github.installation(installation).await?;
             client
                 .create_comment(

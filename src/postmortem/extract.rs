@@ -299,6 +299,11 @@ impl Extractor<'_> {
                         self.roles[i] = Role::Group(ctx);
                         return;
                     }
+                    // A short "Label:" introducing nothing is not an action.
+                    if colon_label {
+                        self.roles[i] = Role::Group(ctx);
+                        return;
+                    }
                 }
             }
         }
@@ -395,8 +400,13 @@ impl Extractor<'_> {
         let line0 = self.doc.blocks[i].line;
         let text = &inline.text;
         let from = from.min(text.len());
+        // Lines are counted incrementally: a paragraph of many lines stays linear.
+        let mut counted = 0;
+        let mut line = line0;
         for (off, piece) in text::statement_lines(&text[from..]) {
             let start = from + off;
+            line += inline.lines_between(counted, start);
+            counted = start;
             let d = fields::derive(inline, start, start + piece.len());
             let ends_colon = piece.trim_end().ends_with(':');
             let keep = if d.status_marked {
@@ -423,7 +433,6 @@ impl Extractor<'_> {
                 }
             };
             if keep {
-                let line = line0 + text[..start].matches('\n').count();
                 self.new_follow_up(i, d, line);
             }
         }

@@ -218,7 +218,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         } else if let Some(caps) = PLAIN_PRIORITY.captures(rest) {
             d.priority = caps.get(1).and_then(|m| normalize_priority(m.as_str()));
             cur += caps.get(0).map_or(0, |m| m.end());
-        } else if let Some(link) = inline.links.iter().find(|l| l.start == cur && l.end <= to) {
+        } else if let Some(link) = inline.links_in(cur, cur + 1).iter().find(|l| l.end <= to) {
             let label = &text[link.start..link.end];
             let after = &text[link.end..to];
             let sep = after
@@ -296,7 +296,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     // Whole title struck through: done.
     let title_span = (cur, rest_start);
     if inline
-        .struck
+        .struck_in(from.min(to), to)
         .iter()
         .any(|&(s, e)| s <= title_span.0 + 1 && e + 2 >= title_span.1 && e > s)
     {
@@ -306,9 +306,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     // Issue: the first tracker link or URL or reference anywhere in the item.
     if d.issue.is_none() {
         d.issue = inline
-            .links
+            .links_in(from.min(to), to)
             .iter()
-            .filter(|l| l.start >= from && l.end <= to)
+            .filter(|l| l.end <= to)
             .find(|l| is_tracker_url(&l.url) || is_tracker_ref(&text[l.start..l.end]))
             .map(|l| tracker_of(&text[l.start..l.end], &l.url));
     }
@@ -386,7 +386,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         } else if let Some(c) = TRAILING_PAREN.captures(&title_raw) {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             let inner = c.get(1).map_or("", |m| m.as_str());
-            if start > 0 && paren_is_tracker(inner, inline) {
+            if start > 0 && paren_is_tracker(inner, inline, from.min(to), to) {
                 title_raw.truncate(start);
             }
         }
@@ -423,13 +423,14 @@ fn owner_anywhere(s: &str) -> Option<String> {
 }
 
 /// A trailing "(...)" that only carries tracker links: "([Issue](...))", "(currently blocking on #365)".
-fn paren_is_tracker(inner: &str, inline: &Inline) -> bool {
+fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> bool {
     let words = inner.split_whitespace().count();
     if words == 0 || words > 10 {
         return false;
     }
     // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
-    if inline.links.iter().any(|l| {
+    let links = inline.links_in(from, to);
+    if links.iter().any(|l| {
         inline
             .text
             .get(l.start..l.end)
@@ -448,7 +449,7 @@ fn paren_is_tracker(inner: &str, inline: &Inline) -> bool {
     {
         return true;
     }
-    inline.links.iter().any(|l| {
+    links.iter().any(|l| {
         let label = inline.text.get(l.start..l.end).unwrap_or("");
         !label.is_empty()
             && inner.contains(label)
@@ -469,13 +470,7 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
     let text = &inline.text[from..to];
     let mut covered = String::new();
     let mut last = from;
-    let mut links: Vec<_> = inline
-        .links
-        .iter()
-        .filter(|l| l.start >= from && l.end <= to)
-        .collect();
-    links.sort_by_key(|l| l.start);
-    for l in links {
+    for l in inline.links_in(from, to).iter().filter(|l| l.end <= to) {
         if l.start >= last {
             covered.push_str(&inline.text[last..l.start]);
             last = l.end;
@@ -488,7 +483,7 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
 
 fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {
     inline
-        .strong
+        .strong_in(cur.saturating_sub(1), cur + 2)
         .iter()
         .find(|&&(s, e)| s <= cur + 1 && s + 1 >= cur && e > cur && e <= to)
         .copied()

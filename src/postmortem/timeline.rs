@@ -81,7 +81,15 @@ pub(crate) fn extract(
             }
             Kind::Paragraph | Kind::Item { .. } => {
                 let text = &block.inline.text;
-                for (n, line) in text.split('\n').enumerate() {
+                let mut offset = 0;
+                let mut n = 0;
+                for piece in text.split('\n') {
+                    // Counted piecewise so a paragraph of many lines stays linear.
+                    if offset > 0 {
+                        n += block.inline.lines_between(offset - 1, offset);
+                    }
+                    offset += piece.len() + 1;
+                    let line = piece;
                     let line = line.trim();
                     if line.is_empty() {
                         continue;

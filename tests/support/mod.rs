@@ -91,21 +91,13 @@ impl Harness {
 
     pub async fn start_with(fake: FakeGitHub, workers: usize) -> Harness {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let db = dir.path().join("bot.db");
-        let app = App::start(settings(&fake, &db, workers))
+        let app = App::start(settings(&fake, &dir.path().join("bot.db"), workers))
             .await
             .expect("the App starts");
-        let router = app.router();
-        Harness {
-            fake,
-            app,
-            db,
-            router,
-            _dir: dir,
-        }
+        Self::from_app(fake, app, dir)
     }
 
-    /// Wraps an App started by the test itself.
+    /// Wraps an App started by the test itself on `dir/bot.db`.
     pub fn from_app(fake: FakeGitHub, app: App, dir: tempfile::TempDir) -> Harness {
         let router = app.router();
         let db = dir.path().join("bot.db");
@@ -131,14 +123,7 @@ impl Harness {
         let app = App::start(settings(&fake, &db, 2))
             .await
             .expect("the App restarts");
-        let router = app.router();
-        Harness {
-            fake,
-            app,
-            db,
-            router,
-            _dir,
-        }
+        Self::from_app(fake, app, _dir)
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, String) {
