@@ -13,6 +13,7 @@ pub mod ids;
 pub mod jobs;
 pub mod metrics;
 pub mod plan;
+pub mod policy;
 pub mod postmortem;
 pub mod render;
 pub mod server;
