@@ -6,6 +6,7 @@
 pub mod app;
 pub mod command;
 pub mod config;
+pub mod digest;
 pub mod fake_github;
 pub mod github;
 pub mod handlers;
