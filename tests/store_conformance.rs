@@ -7,6 +7,8 @@ mod fixture;
 mod lease_cases;
 #[path = "store/queue_cases.rs"]
 mod queue_cases;
+#[path = "store/schedule_cases.rs"]
+mod schedule_cases;
 #[path = "store/tracking_cases.rs"]
 mod tracking_cases;
 
@@ -72,6 +74,9 @@ conformance!(
     tracking_cases::follow_ups_upsert_replace_and_keep_document_order,
     tracking_cases::an_issue_adopted_twice_finds_the_newest_follow_up,
     tracking_cases::a_follow_up_needs_its_postmortem,
+    schedule_cases::nag_candidates_are_quiet_open_unsnoozed_items_quietest_first,
+    schedule_cases::nags_activity_and_snoozes_touch_only_their_fields,
+    schedule_cases::digests_are_recorded_once_per_week,
 );
 
 /// What only the SQLite backend promises: the in-memory URL, WAL on files, and the URL check.

@@ -3,6 +3,7 @@
 
 mod leases;
 mod queue;
+mod schedule;
 mod tracking;
 
 use std::str::FromStr;
