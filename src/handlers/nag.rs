@@ -330,10 +330,19 @@ pub async fn on_comment_activity(
     let installation = event
         .installation
         .context("the delivery names no installation")?;
-    let client = handlers.github.installation(installation).await?;
-    client
-        .remove_label(&event.repo, event.issue.number, &label)
-        .await?;
+    // Cosmetic next to the reset itself, and this job also carries the comment's command: a
+    // failed removal is logged rather than retried (the next nag sweep will not re-add it early).
+    let removed = async {
+        let client = handlers.github.installation(installation).await?;
+        client
+            .remove_label(&event.repo, event.issue.number, &label)
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(error) = removed {
+        warn!(error = %format!("{error:#}"), issue = %event.issue.number, "cannot remove the stale label");
+    }
     Ok(())
 }
 
