@@ -389,7 +389,7 @@ fn summary_listing(input: &DigestInput<'_>, groups: &[Vec<OpenItem<'_>>], budget
         })
         .collect();
     // Most open first, so what is cut is what matters least.
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     let reserve = 200;
     let mut shown = 0;
     for (_, row) in &rows {

@@ -183,7 +183,7 @@ fn the_chart_counts_open_and_closed_per_week() {
         follow_ups: &follow_ups,
     }];
     let text = chart(&input(&repo, &settings, &pms));
-    let (labels, bar, line, top) = mermaid_series(&format!("{text}"));
+    let (labels, bar, line, top) = mermaid_series(&text);
     assert_eq!(
         labels,
         ["W41", "W42", "W43", "W44", "W45", "W46", "W47", "W48"]

@@ -268,10 +268,10 @@ pub async fn on_status_command(
     let mut found = postmortems
         .iter()
         .find(|pm| pm.tracking_issue == Some(number));
-    if found.is_none() {
-        if let Some(f) = store.find_follow_up_by_issue(repo, number).await? {
-            found = postmortems.iter().find(|pm| pm.id == f.postmortem_id);
-        }
+    if found.is_none()
+        && let Some(f) = store.find_follow_up_by_issue(repo, number).await?
+    {
+        found = postmortems.iter().find(|pm| pm.id == f.postmortem_id);
     }
     let reply = match found {
         Some(pm) => {

@@ -72,10 +72,10 @@ impl Decision {
 /// The due date: the one the document names (`YYYY-MM-DD`), else the priority's default window
 /// counted from when the item was first tracked.
 pub fn due_date(follow_up: &TrackedFollowUp, settings: &ScheduleSettings) -> Option<NaiveDate> {
-    if let Some(due) = follow_up.due.as_deref() {
-        if let Ok(date) = NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d") {
-            return Some(date);
-        }
+    if let Some(due) = follow_up.due.as_deref()
+        && let Ok(date) = NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d")
+    {
+        return Some(date);
     }
     let priority = follow_up.priority.as_deref()?;
     let days = settings
