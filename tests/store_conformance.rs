@@ -9,6 +9,8 @@ mod lease_cases;
 mod queue_cases;
 #[path = "store/source_cases.rs"]
 mod source_cases;
+#[path = "store/schedule_cases.rs"]
+mod schedule_cases;
 #[path = "store/tracking_cases.rs"]
 mod tracking_cases;
 
@@ -77,6 +79,9 @@ conformance!(
     source_cases::repo_settings_replace_by_repository,
     source_cases::onboarding_moves_from_pending_to_done,
     source_cases::uninstalling_deletes_settings_and_onboarding,
+    schedule_cases::nag_candidates_are_quiet_open_unsnoozed_items_quietest_first,
+    schedule_cases::nags_activity_and_snoozes_touch_only_their_fields,
+    schedule_cases::digests_are_recorded_once_per_week,
 );
 
 /// What only the SQLite backend promises: the in-memory URL, WAL on files, and the URL check.

@@ -2,6 +2,7 @@
 
 mod apply;
 mod command;
+pub mod digest;
 mod installation;
 mod issues;
 mod locks;
@@ -10,6 +11,7 @@ mod source_commands;
 mod sources;
 mod wiki;
 mod wiki_git;
+pub mod nag;
 
 use std::sync::Arc;
 
@@ -75,6 +77,7 @@ impl Handlers {
         };
         match event {
             WebhookEvent::IssueComment(event) => {
+                nag::on_comment_activity(self, event).await?;
                 command::on_issue_comment(self, event, queued_at).await
             }
             WebhookEvent::Issues(event) => issues::on_issues(self, event).await,
@@ -134,6 +137,10 @@ impl JobRunner for Handlers {
                     .await
                     .map_err(classify)
             }
+            nag::KIND_NAG_SWEEP => nag::run_sweep(self, job).await.map_err(classify),
+            nag::KIND_NAG => nag::run_nag(self, job).await.map_err(classify),
+            digest::KIND_DIGEST_SWEEP => digest::run_sweep(self, job).await.map_err(classify),
+            digest::KIND_DIGEST => digest::run_digest(self, job).await.map_err(classify),
             other => Err(JobFailure::Permanent(anyhow::anyhow!(
                 "unknown job kind `{other}`"
             ))),

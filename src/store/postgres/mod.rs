@@ -4,6 +4,7 @@
 mod leases;
 mod queue;
 mod sources;
+mod schedule;
 mod tracking;
 
 use std::str::FromStr;

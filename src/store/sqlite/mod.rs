@@ -6,6 +6,7 @@
 mod leases;
 mod queue;
 mod sources;
+mod schedule;
 mod time;
 mod tracking;
 
