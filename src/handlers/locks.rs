@@ -24,7 +24,7 @@ use crate::store::{DynStore, StoreResult};
 
 /// First and longest pause between two tries of a lease another replica holds.
 const RETRY_FIRST: Duration = Duration::from_millis(20);
-const RETRY_MAX: Duration = Duration::from_millis(500);
+const RETRY_MAX: Duration = Duration::from_millis(200);
 
 /// A named lease never outlives this without renewal, whatever the job lease: a dead replica's
 /// locks are free again quickly, while its jobs wait for their own (longer) lease.
