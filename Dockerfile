@@ -6,6 +6,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY benches ./benches
 COPY app.yml ./
+COPY tests/fixtures ./tests/fixtures
 RUN cargo build --release --locked --bin postmortem-bot
 
 # Run stage: the binary, CA certificates and git (wiki pages are read over git).

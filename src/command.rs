@@ -7,6 +7,12 @@ pub enum Command {
     Run,
     /// `/postmortem help`.
     Help,
+    /// `/postmortem PATH`: this issue tracks the post-mortem file at PATH (default branch).
+    TrackFile(String),
+    /// `/postmortem WIKI-URL`: this issue tracks that wiki page's post-mortem.
+    TrackWiki(String),
+    /// `/postmortem sync`: track every post-mortem the repository holds (ends onboarding).
+    Sync,
     /// A subcommand we do not know; answered with usage.
     Unknown(String),
 }
@@ -57,8 +63,31 @@ fn command_line(line: &str) -> Option<Command> {
     Some(match words.next() {
         None => Command::Run,
         Some(word) if word.eq_ignore_ascii_case("help") => Command::Help,
+        Some(word) if word.eq_ignore_ascii_case("sync") && words.next().is_none() => Command::Sync,
+        Some(word) if is_wiki_url(word) && words.next().is_none() => {
+            Command::TrackWiki(word.to_string())
+        }
+        Some(word) if is_file_path(word) && words.next().is_none() => {
+            Command::TrackFile(word.trim_start_matches("./").to_string())
+        }
         Some(_) => Command::Unknown(rest.trim().to_string()),
     })
+}
+
+fn is_wiki_url(word: &str) -> bool {
+    (word.starts_with("https://") || word.starts_with("http://")) && word.contains("/wiki/")
+}
+
+/// A repository path: names a Markdown file, or a directory-like path. URLs and `..` are not.
+fn is_file_path(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    let markdown = [".md", ".markdown", ".mdx"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    !word.contains("://")
+        && !word.starts_with('/')
+        && !word.split('/').any(|part| part == "..")
+        && (markdown || word.contains('/'))
 }
 
 #[cfg(test)]
@@ -87,6 +116,34 @@ mod tests {
             ("    /postmortem", None),
             ("> /postmortem", None),
             ("", None),
+            ("/postmortem sync", Some(Command::Sync)),
+            ("/postmortem SYNC", Some(Command::Sync)),
+            (
+                "/postmortem postmortems/2024-05-01-db.md",
+                Some(Command::TrackFile("postmortems/2024-05-01-db.md".into())),
+            ),
+            (
+                "/postmortem ./incident.md",
+                Some(Command::TrackFile("incident.md".into())),
+            ),
+            (
+                "/postmortem ../secret.md",
+                Some(Command::Unknown("../secret.md".into())),
+            ),
+            (
+                "/postmortem https://github.com/o/r/wiki/Incident-2024",
+                Some(Command::TrackWiki(
+                    "https://github.com/o/r/wiki/Incident-2024".into(),
+                )),
+            ),
+            (
+                "/postmortem https://example.com/a.md",
+                Some(Command::Unknown("https://example.com/a.md".into())),
+            ),
+            (
+                "/postmortem sync now",
+                Some(Command::Unknown("sync now".into())),
+            ),
         ];
         for (comment, expected) in cases {
             assert_eq!(&parse_command(comment), expected, "comment: {comment:?}");

@@ -16,6 +16,8 @@ pub mod migrate;
 pub mod plan;
 pub mod postmortem;
 pub mod render;
+pub mod render_sources;
+pub mod repo_config;
 pub mod server;
 pub mod setup;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The `postmortem-bot` command line: serve, parse, migrate.
+//! The `postmortem-bot` command line: serve, parse, migrate, check-config.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,11 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// A Markdown file, or `-` for standard input.
+        file: PathBuf,
+    },
+    /// Check a `.github/postmortem.yml` settings file; prints each mistake with its line.
+    CheckConfig {
+        /// The settings file, or `-` for standard input.
         file: PathBuf,
     },
     /// Copy a single-machine SQLite store into PostgreSQL (idempotent: run it again to resume or
@@ -74,6 +79,30 @@ fn parse_command(json: bool, file: &Path) -> anyhow::Result<()> {
         postmortem_bot::postmortem::render_text(&postmortem)
     };
     write_stdout(&out)
+}
+
+/// Exit status 1 (with the mistakes on standard error) when the file is not valid.
+fn check_config(file: &Path) -> anyhow::Result<bool> {
+    let bytes = read_input(file)?;
+    let text = String::from_utf8(bytes).context("the settings file is not UTF-8")?;
+    match postmortem_bot::repo_config::parse(&text) {
+        Ok(_) => {
+            write_stdout(&format!("{}: ok\n", file.display()))?;
+            Ok(true)
+        }
+        Err(errors) => {
+            for error in errors {
+                eprintln!(
+                    "{}:{}: `{}`: {}",
+                    file.display(),
+                    error.line,
+                    error.key,
+                    error.message
+                );
+            }
+            Ok(false)
+        }
+    }
 }
 
 async fn migrate_command(from: &str, to: &str, batch: usize, verify: bool) -> anyhow::Result<()> {
@@ -165,6 +194,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse { json, file } => parse_command(json, &file),
+        Command::CheckConfig { file } => match check_config(&file) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(error) => Err(error),
+        },
         Command::Migrate {
             from,
             to,

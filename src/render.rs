@@ -41,7 +41,7 @@ pub fn marker_key(body: &str) -> Option<&str> {
 
 /// Text from a document, made safe to embed: no forged bot markers, no mentions of people the
 /// document does not name as owner.
-fn sanitize(text: &str, owner: Option<&str>) -> String {
+pub(crate) fn sanitize(text: &str, owner: Option<&str>) -> String {
     let text = text.replace("<!-- postmortem-bot", "<!-- (quoted) postmortem-bot");
     MENTION
         .replace_all(&text, |caps: &regex::Captures<'_>| {

@@ -528,3 +528,62 @@ async fn health_and_metrics_answer() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_job_that_keeps_failing_stops_and_the_user_is_told() {
+    let h = Harness::start().await;
+    let postmortem = h.open_issue("Post-mortem", &checkout_postmortem(IssueNumber(99)));
+    h.fake.inject(
+        Fault::new(
+            Method::GET,
+            format!("/repos/{}/issues/{postmortem}", repo()),
+            FaultKind::Status(503),
+        )
+        .times(1000),
+    );
+    h.comment(postmortem, MAINTAINER, "/postmortem").await;
+    h.settle().await;
+
+    let stats = h.app.store().queue_stats(chrono::Utc::now()).await.unwrap();
+    assert_eq!(stats.dead, 1, "given up after the bounded attempts");
+    assert!(h.follow_up_issues().is_empty());
+    let replies = h.bot_comments(postmortem);
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(replies[0].contains("could not finish"), "{}", replies[0]);
+    assert!(
+        replies[0].contains("503"),
+        "the reason is named: {}",
+        replies[0]
+    );
+    let (_, metrics) = h.get("/metrics").await;
+    assert!(
+        metrics.contains("postmortem_jobs_total{kind=\"webhook\",outcome=\"dead\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("postmortem_jobs_total{kind=\"webhook\",outcome=\"retried\"} 3"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bodies_up_to_githubs_25_mb_are_accepted_and_larger_ones_refused() {
+    let h = Harness::start().await;
+    let postmortem = h.open_issue(
+        "Post-mortem",
+        "## Action items\n\n- [ ] Trim the payloads\n",
+    );
+    let comment_id = h
+        .fake
+        .add_comment(&repo(), postmortem, MAINTAINER, "just a note")
+        .unwrap();
+    let mut payload = h.comment_payload(postmortem, comment_id, MAINTAINER);
+    payload["issue"]["body"] = serde_json::Value::String("x".repeat(24 * 1024 * 1024));
+    let (status, _) = h.deliver("issue_comment", &payload).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    payload["issue"]["body"] = serde_json::Value::String("x".repeat(26 * 1024 * 1024));
+    let (status, _) = h.deliver("issue_comment", &payload).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    h.settle().await;
+}

@@ -1105,3 +1105,62 @@ async fn waiting_for_state_is_woken_by_requests() {
         .await;
     assert!(never.is_err());
 }
+
+#[tokio::test]
+async fn held_requests_reveal_overlapping_mutations() {
+    let fake = world().await;
+    let app = repo("octo-org/app");
+    let token = format!("token {}", fake.issue_token(INSTALLATION));
+    fake.inject(
+        Fault::new(
+            Method::POST,
+            "/repos/{owner}/{repo}/issues",
+            FaultKind::Hold,
+        )
+        .times(2),
+    );
+    let post = |title: &'static str| {
+        let url = format!("{}/repos/octo-org/app/issues", fake.url());
+        let token = token.clone();
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("authorization", token)
+                .json(&json!({ "title": title }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    let first = post("one");
+    let second = post("two");
+    fake.wait_until(Duration::from_secs(10), |f| f.held() == 2)
+        .await
+        .unwrap();
+    assert!(
+        fake.issues(&app).is_empty(),
+        "held requests are not applied yet"
+    );
+    assert_eq!(fake.max_concurrent_mutations(INSTALLATION), 2);
+    fake.release_held();
+    assert_eq!(first.await.unwrap(), StatusCode::CREATED);
+    assert_eq!(second.await.unwrap(), StatusCode::CREATED);
+    assert_eq!(fake.issues(&app).len(), 2);
+    assert_eq!(fake.held(), 0);
+
+    // One after the other, another installation never overlaps.
+    let other = format!("token {}", fake.issue_token(InstallationId(8)));
+    for title in ["a", "b", "c"] {
+        let reply = call(
+            &fake,
+            Method::POST,
+            "/repos/other-org/secret/issues",
+            Some(other.clone()),
+            Some(json!({ "title": title })),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::CREATED);
+    }
+    assert_eq!(fake.max_concurrent_mutations(InstallationId(8)), 1);
+}

@@ -8,7 +8,7 @@ use octocrab::models::reactions::ReactionContent;
 use octocrab::models::{self, IssueState};
 use octocrab::params;
 use postmortem_bot::fake_github::{AuthKind, FakeConfig, FakeGitHub};
-use postmortem_bot::ids::{InstallationId, RepoName};
+use postmortem_bot::ids::{InstallationId, IssueNumber, RepoName};
 
 fn repo() -> RepoName {
     "octo-org/app".parse().unwrap()
@@ -177,4 +177,86 @@ async fn the_collaborator_permission_answer_is_githubs_not_octocrabs() {
         .send()
         .await;
     assert!(typed.is_err());
+}
+
+#[tokio::test]
+async fn octocrab_reads_contents_commits_and_sub_issues() {
+    let (fake, gh) = fake_and_client().await;
+    let base = fake.push(
+        &repo(),
+        "main",
+        &[("postmortems/a.md", Some("# A\n- [ ] fix\n"))],
+        "Start",
+    );
+    let head = fake.push(
+        &repo(),
+        "main",
+        &[("postmortems/a.md", Some("# A\n- [x] fix\n"))],
+        "Done",
+    );
+
+    let mut content = gh
+        .repos("octo-org", "app")
+        .get_content()
+        .path("postmortems/a.md")
+        .r#ref(base.as_str())
+        .send()
+        .await
+        .unwrap();
+    let items = content.take_items();
+    assert_eq!(
+        items[0].decoded_content().as_deref(),
+        Some("# A\n- [ ] fix\n")
+    );
+
+    let commit = gh
+        .commits("octo-org", "app")
+        .get(head.as_str())
+        .await
+        .unwrap();
+    assert_eq!(commit.sha, head);
+    assert_eq!(commit.files.unwrap()[0].filename, "postmortems/a.md");
+    let comparison = gh
+        .commits("octo-org", "app")
+        .compare(base.as_str(), head.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(comparison.ahead_by, 1);
+    assert_eq!(comparison.files.unwrap().len(), 1);
+    let comment = gh
+        .commits("octo-org", "app")
+        .create_comment(head.as_str(), "Unknown key `bogus`")
+        .path("postmortems/a.md")
+        .line(2u64)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(comment.commit_id, head);
+    assert_eq!(fake.commit_comments(&repo()).len(), 1);
+
+    let issues = gh.issues("octo-org", "app");
+    let tracking = issues.create("Post-mortem: A").send().await.unwrap();
+    let follow_up = issues.create("Fix it").send().await.unwrap();
+    let parent = issues
+        .add_sub_issue(tracking.number, follow_up.id, None)
+        .await
+        .unwrap();
+    assert_eq!(parent.number, tracking.number);
+    let children = issues
+        .list_sub_issues(tracking.number)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(children.items[0].number, follow_up.number);
+    let found = issues.get_parent_issue(follow_up.number).await.unwrap();
+    assert_eq!(found.number, tracking.number);
+    issues
+        .remove_sub_issue(tracking.number, follow_up.id)
+        .await
+        .unwrap();
+    assert!(
+        fake.sub_issues(&repo(), IssueNumber(tracking.number))
+            .is_empty()
+    );
 }

@@ -92,6 +92,7 @@ async fn world() -> (FakeGitHub, RepoName) {
     fake.add_installation(InstallationId(7), "octo-org");
     fake.add_repo(InstallationId(7), &repo);
     fake.set_permission(&repo, "alice", "write");
+    fake.push(&repo, "main", &[("README.md", Some("hi"))], "Start");
     (fake, repo)
 }
 
@@ -267,6 +268,23 @@ async fn answers_carry_the_described_fields() {
             "/postmortem",
         )
         .unwrap();
+    let base = fake.push(
+        &repo,
+        "main",
+        &[
+            ("postmortems/a.md", Some("# A\n")),
+            ("README.md", Some("hi")),
+        ],
+        "Start",
+    );
+    let head = fake.push(
+        &repo,
+        "main",
+        &[("postmortems/a.md", Some("# A\n- fix\n"))],
+        "Edit",
+    );
+    let child = fake.add_issue(&repo, "alice", "Follow-up", "");
+    let child_id = fake.issue(&repo, child).unwrap().id;
     let calls: Vec<(&str, &str, String, &str, Option<Value>)> = vec![
         ("GET", "/app", "/app".into(), &jwt, None),
         (
@@ -438,6 +456,62 @@ async fn answers_carry_the_described_fields() {
             "/repos/octo-org/app/issues/1/labels/stale".into(),
             &token,
             None,
+        ),
+        (
+            "GET",
+            "/repos/{owner}/{repo}/contents/{path}",
+            "/repos/octo-org/app/contents/postmortems/a.md".into(),
+            &token,
+            None,
+        ),
+        (
+            "GET",
+            "/repos/{owner}/{repo}/commits/{ref}",
+            format!("/repos/octo-org/app/commits/{head}"),
+            &token,
+            None,
+        ),
+        (
+            "GET",
+            "/repos/{owner}/{repo}/compare/{basehead}",
+            format!("/repos/octo-org/app/compare/{base}...{head}"),
+            &token,
+            None,
+        ),
+        (
+            "POST",
+            "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+            format!("/repos/octo-org/app/commits/{head}/comments"),
+            &token,
+            Some(json!({ "body": "bad config", "path": "README.md", "line": 1 })),
+        ),
+        (
+            "POST",
+            "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+            "/repos/octo-org/app/issues/1/sub_issues".into(),
+            &token,
+            Some(json!({ "sub_issue_id": child_id })),
+        ),
+        (
+            "GET",
+            "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+            "/repos/octo-org/app/issues/1/sub_issues".into(),
+            &token,
+            None,
+        ),
+        (
+            "GET",
+            "/repos/{owner}/{repo}/issues/{issue_number}/parent",
+            format!("/repos/octo-org/app/issues/{child}/parent"),
+            &token,
+            None,
+        ),
+        (
+            "DELETE",
+            "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+            "/repos/octo-org/app/issues/1/sub_issue".into(),
+            &token,
+            Some(json!({ "sub_issue_id": child_id })),
         ),
     ];
     let mut checked = std::collections::BTreeSet::new();

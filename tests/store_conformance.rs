@@ -7,6 +7,8 @@ mod fixture;
 mod lease_cases;
 #[path = "store/queue_cases.rs"]
 mod queue_cases;
+#[path = "store/source_cases.rs"]
+mod source_cases;
 #[path = "store/tracking_cases.rs"]
 mod tracking_cases;
 
@@ -72,6 +74,9 @@ conformance!(
     tracking_cases::follow_ups_upsert_replace_and_keep_document_order,
     tracking_cases::an_issue_adopted_twice_finds_the_newest_follow_up,
     tracking_cases::a_follow_up_needs_its_postmortem,
+    source_cases::repo_settings_replace_by_repository,
+    source_cases::onboarding_moves_from_pending_to_done,
+    source_cases::uninstalling_deletes_settings_and_onboarding,
 );
 
 /// What only the SQLite backend promises: the in-memory URL, WAL on files, and the URL check.

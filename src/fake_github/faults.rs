@@ -30,6 +30,9 @@ pub enum FaultKind {
     ApplyThenStatus(u16),
     /// Wait this long, then serve the request normally.
     Delay(Duration),
+    /// Keep the request waiting, not yet applied, until [`super::FakeGitHub::release_held`];
+    /// then serve it normally. Lets a test hold a call in flight without guessing at timing.
+    Hold,
 }
 
 impl Fault {

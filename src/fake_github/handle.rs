@@ -46,6 +46,7 @@ impl FakeGitHub {
             uuid::Uuid::new_v4().simple()
         ));
         let (version, _) = watch::channel(0);
+        let (releases, _) = watch::channel(0);
         let ctx = Ctx(Arc::new(Shared {
             config,
             api_url: format!("http://{addr}"),
@@ -53,6 +54,7 @@ impl FakeGitHub {
             state: Mutex::new(State::new(Utc::now())),
             version,
             root,
+            releases,
         }));
         // Outside the router, so a rewritten method is routed as rewritten.
         let app = MapRequestLayer::new(server::rewrite_method).layer(routes::router(ctx.clone()));
@@ -102,13 +104,13 @@ impl FakeGitHub {
         routes::served_git_routes()
     }
 
-    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         let result = f(&mut self.ctx.lock());
         self.ctx.changed();
         result
     }
 
-    fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.ctx.lock())
     }
 
@@ -453,6 +455,27 @@ impl FakeGitHub {
         self.with_state(|s| s.requests.clear());
     }
 
+    /// How many requests a `FaultKind::Hold` is keeping waiting right now.
+    pub fn held(&self) -> usize {
+        self.read(|s| s.held)
+    }
+
+    /// Lets every request held by a `FaultKind::Hold` go on.
+    pub fn release_held(&self) {
+        self.ctx.releases.send_modify(|v| *v += 1);
+    }
+
+    /// The most mutating requests (anything but GET) of one installation the fake ever served
+    /// at the same time. Combine with a `FaultKind::Delay` to give overlaps a chance.
+    pub fn max_concurrent_mutations(&self, installation: InstallationId) -> usize {
+        self.read(|s| {
+            s.max_mutations_in_flight
+                .get(&installation)
+                .copied()
+                .unwrap_or(0)
+        })
+    }
+
     /// How many requests hit `route` (OpenAPI syntax) with `method`.
     pub fn count(&self, method: &str, route: &str) -> usize {
         self.read(|s| s.requests.iter().filter(|r| r.is(method, route)).count())
@@ -485,6 +508,7 @@ impl FakeGitHub {
 
 impl Drop for FakeGitHub {
     fn drop(&mut self) {
+        self.release_held();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -178,6 +178,8 @@ impl Render<'_> {
             "watchers": 0,
             "open_issues": open_issues,
             "has_discussions": false,
+            "web_commit_signoff_required": false,
+            "custom_properties": {},
             "network_count": 0,
             "subscribers_count": 0,
         });
@@ -217,6 +219,10 @@ impl Render<'_> {
         let total = issue.sub_issues.len();
         let percent = (completed * 100).checked_div(total).unwrap_or(0);
         let via_app = issue.author.ends_with("[bot]").then(|| self.app());
+        let parent_url = issue
+            .parent
+            .and_then(|id| self.state.find_issue_by_id(id))
+            .map(|(repo, number)| format!("{}/repos/{repo}/issues/{number}", self.api));
         json!({
             "id": issue.id,
             "node_id": format!("I_kg{}", issue.id),
@@ -238,6 +244,7 @@ impl Render<'_> {
             "assignees": assignees,
             "milestone": null,
             "locked": issue.locked,
+            "draft": false,
             "active_lock_reason": null,
             "comments": issue.comments.len(),
             "closed_at": issue.closed_at.map(timestamp),
@@ -247,6 +254,7 @@ impl Render<'_> {
             "author_association": repo.author_association(&issue.author),
             "performed_via_github_app": via_app,
             "sub_issues_summary": { "total": total, "completed": completed, "percent_completed": percent },
+            "parent_issue_url": parent_url,
             "reactions": reactions_summary(&format!("{api}/reactions"), &[]),
         })
     }

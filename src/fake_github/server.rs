@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use jsonwebtoken::DecodingKey;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -23,6 +23,7 @@ use super::record::RecordedRequest;
 use super::render::Render;
 use super::routes;
 use super::state::State as World;
+use crate::ids::InstallationId;
 
 /// GitHub accepts request bodies up to about this size.
 const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub version: watch::Sender<u64>,
     /// A private temporary directory (wiki repositories live here).
     pub root: PathBuf,
+    /// Bumped by `release_held`: requests held by a `Hold` fault wait for the next value.
+    pub releases: watch::Sender<u64>,
 }
 
 #[derive(Clone)]
@@ -154,6 +157,46 @@ fn rate_limited(limit: u32, reset: i64, retry_after: Option<u64>) -> Response {
     response
 }
 
+/// Counts an installation's mutating request while it is being served.
+struct InFlight {
+    ctx: Ctx,
+    installation: InstallationId,
+}
+
+impl InFlight {
+    fn enter(ctx: &Ctx, caller: &Caller, method: &Method) -> Option<InFlight> {
+        let Caller::Installation { id, .. } = caller else {
+            return None;
+        };
+        if matches!(*method, Method::GET | Method::HEAD) {
+            return None;
+        }
+        let mut state = ctx.lock();
+        let count = state.mutations_in_flight.entry(*id).or_insert(0);
+        *count += 1;
+        let now = *count;
+        let max = state.max_mutations_in_flight.entry(*id).or_insert(0);
+        *max = (*max).max(now);
+        Some(InFlight {
+            ctx: ctx.clone(),
+            installation: *id,
+        })
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(count) = self
+            .ctx
+            .lock()
+            .mutations_in_flight
+            .get_mut(&self.installation)
+        {
+            *count = count.saturating_sub(1);
+        }
+    }
+}
+
 /// Outside routing: who is calling, the rate-limit budget, the request log, and the change signal.
 pub(crate) async fn outer(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     let now = Utc::now();
@@ -191,6 +234,7 @@ pub(crate) async fn outer(State(ctx): State<Ctx>, req: Request, next: Next) -> R
         (_, Some(b)) if b.exhausted => rate_limited(b.limit, b.reset, None),
         _ => {
             parts.extensions.insert(caller.clone());
+            let _in_flight = InFlight::enter(&ctx, &caller, &method);
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
@@ -222,6 +266,14 @@ pub(crate) async fn outer(State(ctx): State<Ctx>, req: Request, next: Next) -> R
         .extensions()
         .get::<AppliedFault>()
         .map(|f| f.0.clone());
+    tracing::info!(
+        target: "fake_github",
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        route = route.as_deref().unwrap_or("-"),
+        "request"
+    );
     ctx.lock().requests.push(RecordedRequest {
         method,
         path,
@@ -270,6 +322,16 @@ pub(crate) async fn inner(
         }
         Some(FaultKind::Delay(delay)) => {
             tokio::time::sleep(*delay).await;
+            next.run(req).await
+        }
+        Some(FaultKind::Hold) => {
+            let mut releases = ctx.releases.subscribe();
+            releases.borrow_and_update();
+            ctx.lock().held += 1;
+            ctx.changed();
+            // An error means the fake is shutting down: serve and let it go.
+            let _ = releases.changed().await;
+            ctx.lock().held -= 1;
             next.run(req).await
         }
     };

@@ -240,6 +240,11 @@ pub(crate) struct State {
     /// Requests counted against each rate-limit bucket in the current window.
     pub rate_used: HashMap<String, u32>,
     pub rate_window_reset: DateTime<Utc>,
+    /// Mutating requests being served right now, per installation, and the most ever seen.
+    pub mutations_in_flight: HashMap<InstallationId, usize>,
+    pub max_mutations_in_flight: HashMap<InstallationId, usize>,
+    /// Requests currently held by a `Hold` fault.
+    pub held: usize,
     ids: Ids,
 }
 
@@ -254,6 +259,9 @@ impl State {
             requests: Vec::new(),
             rate_used: HashMap::new(),
             rate_window_reset: now + chrono::Duration::hours(1),
+            mutations_in_flight: HashMap::new(),
+            max_mutations_in_flight: HashMap::new(),
+            held: 0,
             ids: Ids {
                 repo: 500_000_000,
                 issue: 100_000_000,
@@ -305,30 +313,27 @@ impl State {
     }
 
     pub fn add_repo(&mut self, name: &RepoName, now: DateTime<Utc>) -> &mut Repo {
-        if !self.repos.contains_key(name) {
-            let id = self.next_id(IdKind::Repo);
-            let repo = Repo {
-                id,
-                name: name.clone(),
-                private: false,
-                has_wiki: true,
-                default_branch: "main".to_string(),
-                created_at: now,
-                permissions: BTreeMap::new(),
-                assignable: BTreeMap::new(),
-                issues: Vec::new(),
-                labels: Vec::new(),
-                commits: HashMap::new(),
-                branches: BTreeMap::new(),
-                commit_comments: Vec::new(),
-                wiki: None,
-            };
-            self.repos.insert(name.clone(), repo);
-        }
-        let Some(repo) = self.repos.get_mut(name) else {
-            unreachable!("inserted above")
+        let id = if self.repos.contains_key(name) {
+            0
+        } else {
+            self.next_id(IdKind::Repo)
         };
-        repo
+        self.repos.entry(name.clone()).or_insert_with(|| Repo {
+            id,
+            name: name.clone(),
+            private: false,
+            has_wiki: true,
+            default_branch: "main".to_string(),
+            created_at: now,
+            permissions: BTreeMap::new(),
+            assignable: BTreeMap::new(),
+            issues: Vec::new(),
+            labels: Vec::new(),
+            commits: HashMap::new(),
+            branches: BTreeMap::new(),
+            commit_comments: Vec::new(),
+            wiki: None,
+        })
     }
 
     /// The label's canonical name, creating it (grey, as GitHub does) when missing.

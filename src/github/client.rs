@@ -17,6 +17,9 @@ use super::token::TokenCache;
 use super::transport::{Answer, Call, Replay};
 use crate::ids::{InstallationId, IssueNumber, RepoName};
 
+mod sources;
+pub use sources::{ChangedFile, DirEntry};
+
 /// Lists longer than this many pages are refused rather than silently cut short: a partial list
 /// of the bot's issues could hide a marker and cause a duplicate.
 const MAX_PAGES: usize = 100;

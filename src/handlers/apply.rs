@@ -13,6 +13,8 @@ use crate::ids::{InstallationId, IssueNumber, RepoName};
 use crate::plan::{self, Action};
 use crate::postmortem::FollowUp;
 use crate::render::{self, Origin, SectionEntry, Summary};
+use crate::render_sources;
+use crate::repo_config::{OnDoneInDoc, OnRemoved, RepoSettings, Tracking};
 use crate::store::{FollowUpState, NewPostMortem, TrackedFollowUp, TrackedPostMortem};
 
 /// Labels known to exist, so each is checked once per repository per process.
@@ -20,7 +22,12 @@ use crate::store::{FollowUpState, NewPostMortem, TrackedFollowUp, TrackedPostMor
 pub struct LabelCache(Mutex<HashSet<String>>);
 
 impl LabelCache {
-    async fn ensure(&self, client: &InstallationClient, repo: &RepoName) -> anyhow::Result<()> {
+    /// Creates the App's own labels once; other labels the settings name GitHub creates on use.
+    pub(super) async fn ensure(
+        &self,
+        client: &InstallationClient,
+        repo: &RepoName,
+    ) -> anyhow::Result<()> {
         let labels = [
             (
                 render::LABEL_POSTMORTEM,
@@ -71,6 +78,8 @@ pub struct SourceDocument<'a> {
     /// Issues bound since then count as opened by this run (an earlier attempt of the same job
     /// may have opened them before failing).
     pub since: chrono::DateTime<Utc>,
+    /// The repository's settings (labels, owners, tracking, on_removed, on_done_in_doc).
+    pub settings: &'a RepoSettings,
 }
 
 pub struct ApplyOutcome {
@@ -226,6 +235,7 @@ impl Run<'_> {
                 let mut record = self.record(key, &items[*item], *item);
                 record.issue = Some(*issue);
                 record.adopted = true;
+                self.link_sub_issue(*issue).await;
                 // The adopted issue's own state decides its checkbox.
                 match self.client.get_issue(self.doc.repo, *issue).await? {
                     Some(found) if found.state == IssueState::Closed => {
@@ -251,8 +261,9 @@ impl Run<'_> {
             }
             Action::Update { key, item, issue } => {
                 let follow_up = &items[*item];
-                let assigned = self.assignable_owner(follow_up).await?.is_some();
-                self.client
+                let assigned = self.owner_note_needed(follow_up).await?;
+                let updated = self
+                    .client
                     .update_issue(
                         self.doc.repo,
                         *issue,
@@ -267,17 +278,37 @@ impl Run<'_> {
                             ..IssuePatch::default()
                         },
                     )
-                    .await
-                    .with_context(|| format!("updating #{issue}"))?;
+                    .await;
+                if self.gone_if_not_found(key, *issue, &updated).await? {
+                    return Ok(());
+                }
+                updated.with_context(|| format!("updating #{issue}"))?;
                 let record = self.record(key, follow_up, *item);
                 self.save(record).await?;
                 self.summary.updated.push(*issue);
             }
             Action::CloseDone { key, item, issue } => {
-                let comment = render::done_in_document_comment(&self.origin());
-                self.client
+                let close = self.doc.settings.on_done_in_doc == OnDoneInDoc::Close;
+                let comment = if close {
+                    render::done_in_document_comment(&self.origin())
+                } else {
+                    render_sources::done_in_document_note(&self.origin())
+                };
+                let commented = self
+                    .client
                     .create_comment(self.doc.repo, *issue, &comment)
-                    .await?;
+                    .await;
+                if self.gone_if_not_found(key, *issue, &commented).await? {
+                    return Ok(());
+                }
+                commented?;
+                if !close {
+                    // Left open: the record learns the item is done, so this runs once.
+                    let record = self.record(key, &items[*item], *item);
+                    self.save(record).await?;
+                    self.summary.unchanged += 1;
+                    return Ok(());
+                }
                 self.client
                     .update_issue(
                         self.doc.repo,
@@ -298,10 +329,38 @@ impl Run<'_> {
             }
             Action::Remove { key, issue } => {
                 if let Some(issue) = issue {
-                    let comment = render::removed_comment(&self.origin());
-                    self.client
+                    let close = self.doc.settings.on_removed == OnRemoved::Close;
+                    let comment = if close {
+                        render_sources::removed_and_closed_comment(&self.origin())
+                    } else {
+                        render::removed_comment(&self.origin())
+                    };
+                    let commented = self
+                        .client
                         .create_comment(self.doc.repo, *issue, &comment)
-                        .await?;
+                        .await;
+                    if self.gone_if_not_found(key, *issue, &commented).await? {
+                        return Ok(());
+                    }
+                    commented?;
+                    let open = self
+                        .tracked
+                        .get(key)
+                        .is_some_and(|t| t.state == FollowUpState::Open);
+                    if close && open {
+                        self.client
+                            .update_issue(
+                                self.doc.repo,
+                                *issue,
+                                &IssuePatch {
+                                    state: Some(IssueState::Closed),
+                                    state_reason: Some("not_planned".to_string()),
+                                    ..IssuePatch::default()
+                                },
+                            )
+                            .await
+                            .with_context(|| format!("closing #{issue}"))?;
+                    }
                 }
                 if let Some(mut record) = self.tracked.get(key).cloned() {
                     record.state = FollowUpState::Removed;
@@ -326,8 +385,21 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The owner's login when the document names one that can be assigned here.
+    /// Whether the body may show the owner without the "not assignable here" note: always when
+    /// the settings turn assignment off (nothing was attempted), else when the owner is assignable.
+    async fn owner_note_needed(&mut self, item: &FollowUp) -> anyhow::Result<bool> {
+        if !self.doc.settings.assign_owners {
+            return Ok(true);
+        }
+        Ok(self.assignable_owner(item).await?.is_some())
+    }
+
+    /// The owner's login when the document names one that can be assigned here (and the
+    /// settings let the App assign owners).
     async fn assignable_owner(&mut self, item: &FollowUp) -> anyhow::Result<Option<String>> {
+        if !self.doc.settings.assign_owners {
+            return Ok(None);
+        }
         let Some(login) = item
             .owner
             .as_deref()
@@ -365,17 +437,15 @@ impl Run<'_> {
             .ensure(self.client, self.doc.repo)
             .await?;
         let owner = self.assignable_owner(item).await?;
+        let note_free = owner.is_some() || !self.doc.settings.assign_owners;
         let issue = self
             .client
             .create_issue(
                 self.doc.repo,
                 &NewIssue {
                     title: render::issue_title(item),
-                    body: render::follow_up_body(item, key, &self.origin(), owner.is_some()),
-                    labels: vec![
-                        render::LABEL_POSTMORTEM.to_string(),
-                        render::LABEL_FOLLOW_UP.to_string(),
-                    ],
+                    body: render::follow_up_body(item, key, &self.origin(), note_free),
+                    labels: self.doc.settings.labels.clone(),
                     assignees: owner.into_iter().collect(),
                 },
             )
@@ -388,7 +458,50 @@ impl Run<'_> {
             markers.insert(key.to_string(), issue.number);
         }
         self.summary.opened.push(issue.number);
+        self.link_sub_issue(issue.number).await;
         Ok(())
+    }
+
+    /// `tracking: sub_issues`: links the follow-up under the tracking issue. The checklist stays
+    /// the record, so a failed link is logged, not fatal.
+    async fn link_sub_issue(&self, child: IssueNumber) {
+        if self.doc.settings.tracking != Tracking::SubIssues || child == self.doc.tracking_issue {
+            return;
+        }
+        if let Err(error) = self
+            .client
+            .add_sub_issue(self.doc.repo, self.doc.tracking_issue, child)
+            .await
+        {
+            warn!(%error, issue = %child, "cannot link the follow-up as a sub-issue");
+        }
+    }
+
+    /// A follow-up issue that was deleted (or moved away) is noticed, not recreated: its record
+    /// keeps the item but no issue, marked adopted so the planner leaves it alone. True when
+    /// `result` said so and the record was updated.
+    async fn gone_if_not_found<T>(
+        &mut self,
+        key: &str,
+        issue: IssueNumber,
+        result: &Result<T, crate::github::GitHubError>,
+    ) -> anyhow::Result<bool> {
+        // 404/410: deleted; 301: transferred to another repository.
+        let gone = matches!(
+            result,
+            Err(crate::github::GitHubError::NotFound
+                | crate::github::GitHubError::Status { status: 301, .. })
+        );
+        if !gone {
+            return Ok(false);
+        }
+        warn!(%issue, key, "the follow-up issue is gone; not opening it again");
+        if let Some(mut record) = self.tracked.get(key).cloned() {
+            mark_gone(&mut record);
+            self.save(record).await?;
+        }
+        self.summary.removed += 1;
+        Ok(true)
     }
 
     async fn find_marker(&mut self, key: &str) -> anyhow::Result<Option<IssueNumber>> {
@@ -451,4 +564,13 @@ impl Run<'_> {
         }
         render::tracking_section(&entries)
     }
+}
+
+/// The record of a follow-up whose issue was deleted or transferred: no issue, adopted (so the
+/// planner never opens it again), closed (so nobody is nagged about it).
+pub(super) fn mark_gone(record: &mut TrackedFollowUp) {
+    record.issue = None;
+    record.adopted = true;
+    record.state = FollowUpState::Closed;
+    record.closed_at.get_or_insert_with(Utc::now);
 }

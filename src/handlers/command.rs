@@ -7,6 +7,7 @@ use tracing::{info, warn};
 
 use super::Handlers;
 use super::apply::{SourceDocument, sync_source};
+use super::{source_commands, sources};
 use crate::command::{Command, parse_command};
 use crate::github::webhook::IssueCommentEvent;
 use crate::ids::Source;
@@ -49,6 +50,13 @@ pub async fn on_issue_comment(
         warn!(%error, "cannot react to the command");
     }
     match command {
+        Command::TrackFile(path) => {
+            source_commands::track_file(handlers, &client, event, &path, queued_at).await?;
+        }
+        Command::TrackWiki(url) => {
+            source_commands::track_wiki(handlers, &client, event, &url, queued_at).await?;
+        }
+        Command::Sync => source_commands::sync(handlers, &client, event, queued_at).await?,
         Command::Help | Command::Unknown(_) => {
             client
                 .create_comment(repo, event.issue.number, &render::usage())
@@ -62,6 +70,7 @@ pub async fn on_issue_comment(
             let body = issue.body.clone().unwrap_or_default();
             // The bot-owned checklist is ours, not part of the post-mortem.
             let parsed = postmortem::parse(&render::without_tracking_section(&body));
+            let settings = sources::repo_settings(handlers, &client, repo).await?;
             let source = Source::Issue {
                 repo: repo.clone(),
                 number: issue.number,
@@ -79,6 +88,7 @@ pub async fn on_issue_comment(
                     origin_link: format!("#{}", issue.number),
                     follow_ups: &parsed.follow_ups,
                     since: queued_at,
+                    settings: &settings,
                 },
             )
             .await?;

@@ -4,15 +4,19 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use super::Handlers;
+use super::apply::mark_gone;
 use crate::github::IssuePatch;
 use crate::github::webhook::IssuesEvent;
+use crate::ids::IssueNumber;
 use crate::render::{self, SectionEntry};
+use crate::render_sources;
 use crate::store::FollowUpState;
 
 pub async fn on_issues(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Result<()> {
     let state = match event.action.as_str() {
         "closed" => FollowUpState::Closed,
         "reopened" => FollowUpState::Open,
+        "deleted" | "transferred" => return follow_up_gone(handlers, event).await,
         _ => return Ok(()),
     };
     let store = &handlers.store;
@@ -62,8 +66,91 @@ pub async fn on_issues(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Resu
     Ok(())
 }
 
+/// A follow-up issue deleted or transferred: the record keeps the item without an issue (so no
+/// run opens it again), its line leaves the checklist, and the tracking issue says why.
+async fn follow_up_gone(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Result<()> {
+    let store = &handlers.store;
+    let Some(mut follow_up) = store
+        .find_follow_up_by_issue(&event.repo, event.issue.number)
+        .await?
+    else {
+        return Ok(());
+    };
+    let number = event.issue.number;
+    mark_gone(&mut follow_up);
+    store.upsert_follow_up(&follow_up).await?;
+    let installation = event
+        .installation
+        .context("the delivery names no installation")?;
+    let postmortem = store
+        .list_postmortems(&event.repo)
+        .await?
+        .into_iter()
+        .find(|p| p.id == follow_up.postmortem_id);
+    let Some(tracking_issue) = postmortem.and_then(|p| p.tracking_issue) else {
+        return Ok(());
+    };
+    if tracking_issue == number {
+        return Ok(());
+    }
+    let client = handlers.github.installation(installation).await?;
+    let Some(issue) = client.get_issue(&event.repo, tracking_issue).await? else {
+        return Ok(());
+    };
+    let body = issue.body.unwrap_or_default();
+    let updated = without_line(&body, number);
+    if updated != body {
+        client
+            .update_issue(
+                &event.repo,
+                tracking_issue,
+                &IssuePatch {
+                    body: Some(updated),
+                    ..IssuePatch::default()
+                },
+            )
+            .await?;
+    }
+    let how = if event.action == "deleted" {
+        "deleted"
+    } else {
+        "transferred to another repository"
+    };
+    client
+        .create_comment(
+            &event.repo,
+            tracking_issue,
+            &render_sources::follow_up_gone_comment(number, how),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The body without the `- [ ] #N` line of the bot-owned section.
+fn without_line(body: &str, number: IssueNumber) -> String {
+    let (Some(start), Some(end)) = (
+        body.find(render::SECTION_START),
+        body.find(render::SECTION_END),
+    ) else {
+        return body.to_string();
+    };
+    if end < start {
+        return body.to_string();
+    }
+    let kept: Vec<&str> = body[start..end]
+        .split_inclusive('\n')
+        .filter(|line| {
+            !(line.starts_with("- [")
+                && line
+                    .get(6..)
+                    .is_some_and(|rest| rest.trim() == format!("#{number}")))
+        })
+        .collect();
+    format!("{}{}{}", &body[..start], kept.concat(), &body[end..])
+}
+
 /// The body with one `- [ ] #N` line of the bot-owned section set to `closed`.
-fn retick(body: &str, issue: Option<crate::ids::IssueNumber>, closed: bool) -> String {
+fn retick(body: &str, issue: Option<IssueNumber>, closed: bool) -> String {
     let Some(number) = issue else {
         return body.to_string();
     };
@@ -107,7 +194,25 @@ fn retick(body: &str, issue: Option<crate::ids::IssueNumber>, closed: bool) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::IssueNumber;
+
+    #[test]
+    fn a_gone_issue_leaves_the_checklist() {
+        let section = render::tracking_section(&[
+            SectionEntry::Issue {
+                number: IssueNumber(3),
+                closed: false,
+            },
+            SectionEntry::Issue {
+                number: IssueNumber(31),
+                closed: true,
+            },
+        ]);
+        let body = render::with_tracking_section("Intro", &section);
+        let without = without_line(&body, IssueNumber(3));
+        assert!(!without.contains("#3\n"), "{without}");
+        assert!(without.contains("- [x] #31\n"), "{without}");
+        assert_eq!(without_line(&without, IssueNumber(3)), without);
+    }
 
     #[test]
     fn ticks_only_the_named_issue() {

@@ -5,6 +5,11 @@ mod command;
 mod installation;
 mod issues;
 mod locks;
+mod push;
+mod source_commands;
+mod sources;
+mod wiki;
+mod wiki_git;
 
 use std::sync::Arc;
 
@@ -32,6 +37,8 @@ pub struct Handlers {
     /// Per-source and per-installation exclusion, across replicas.
     pub locks: Locks,
     pub labels: apply::LabelCache,
+    pub repo_settings: sources::SettingsCache,
+    pub wikis: wiki_git::WikiCache,
 }
 
 impl Handlers {
@@ -46,9 +53,11 @@ impl Handlers {
             store,
             github,
             metrics,
-            settings,
             locks,
             labels: apply::LabelCache::default(),
+            repo_settings: sources::SettingsCache::default(),
+            wikis: wiki_git::WikiCache::new(wiki_cache_dir(&settings), settings.git_url.clone()),
+            settings,
         }
     }
 
@@ -69,6 +78,8 @@ impl Handlers {
                 command::on_issue_comment(self, event, queued_at).await
             }
             WebhookEvent::Issues(event) => issues::on_issues(self, event).await,
+            WebhookEvent::Push(event) => push::on_push(self, event, queued_at).await,
+            WebhookEvent::Gollum(event) => wiki::on_gollum(self, event, queued_at).await,
             WebhookEvent::Installation(event) => installation::on_installation(self, event).await,
             WebhookEvent::InstallationRepositories(event) => {
                 installation::on_installation_repositories(self, event).await
@@ -79,6 +90,19 @@ impl Handlers {
             }
         }
     }
+}
+
+/// Where wiki clones are cached: per GitHub and database, so two Apps on one machine (or two
+/// tests) never share a clone.
+fn wiki_cache_dir(settings: &Settings) -> std::path::PathBuf {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(settings.git_url.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(settings.database_url.as_bytes());
+    std::env::temp_dir()
+        .join("postmortem-bot-wikis")
+        .join(hex::encode(&hasher.finalize()[..8]))
 }
 
 /// Retry what a later attempt can fix; give up at once on what it cannot.

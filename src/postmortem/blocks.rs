@@ -16,6 +16,47 @@ pub(crate) struct Inline {
     /// Byte ranges of `text` struck through.
     pub struck: Vec<(usize, usize)>,
     pub links: Vec<Link>,
+    /// Positions of `\n`s that stand for `<br>` rather than a line of the source.
+    pub html_breaks: Vec<usize>,
+}
+
+impl Inline {
+    /// Source lines between two text positions: line breaks minus `<br>` breaks.
+    pub(crate) fn lines_between(&self, from: usize, to: usize) -> usize {
+        let (from, to) = (from.min(self.text.len()), to.min(self.text.len()));
+        if from >= to {
+            return 0;
+        }
+        let breaks = self.text.as_bytes()[from..to]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let lo = self.html_breaks.partition_point(|&p| p < from);
+        let hi = self.html_breaks.partition_point(|&p| p < to);
+        breaks.saturating_sub(hi.saturating_sub(lo))
+    }
+
+    /// Links starting in `from..to`. Spans are recorded in text order, so this is a binary search:
+    /// per-statement lookups stay cheap on a paragraph with thousands of lines.
+    pub(crate) fn links_in(&self, from: usize, to: usize) -> &[Link] {
+        let lo = self.links.partition_point(|l| l.start < from);
+        let hi = self.links.partition_point(|l| l.start < to).max(lo);
+        &self.links[lo..hi]
+    }
+
+    pub(crate) fn strong_in(&self, from: usize, to: usize) -> &[(usize, usize)] {
+        spans_in(&self.strong, from, to)
+    }
+
+    pub(crate) fn struck_in(&self, from: usize, to: usize) -> &[(usize, usize)] {
+        spans_in(&self.struck, from, to)
+    }
+}
+
+fn spans_in(spans: &[(usize, usize)], from: usize, to: usize) -> &[(usize, usize)] {
+    let lo = spans.partition_point(|s| s.0 < from);
+    let hi = spans.partition_point(|s| s.0 < to).max(lo);
+    &spans[lo..hi]
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +129,9 @@ enum Target {
 struct Walker {
     doc: Doc,
     frames: Vec<Frame>,
+    /// Block indexes of the open list items, innermost last (kept apart from `frames` so depth and
+    /// parent lookups are O(1) however deep quotes and lists interleave).
+    items: Vec<usize>,
     target: Target,
     /// Nesting of strong/strike spans; only the outermost ones are recorded.
     strong_open: Vec<usize>,
@@ -108,6 +152,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
     let mut w = Walker {
         doc: Doc::default(),
         frames: Vec::new(),
+        items: Vec::new(),
         target: Target::None,
         strong_open: Vec::new(),
         struck_open: Vec::new(),
@@ -143,13 +188,16 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
             Event::InlineHtml(h) => {
                 let lower = h.to_ascii_lowercase();
                 if lower.starts_with("<br") {
+                    if let Some(inline) = w.current_inline() {
+                        let at = inline.text.len();
+                        inline.html_breaks.push(at);
+                    }
                     w.push_text("\n");
                 }
             }
             Event::SoftBreak | Event::HardBreak => w.push_text("\n"),
             Event::TaskListMarker(checked) => {
-                if let Some(Frame::Item { block, .. }) = w.innermost_item() {
-                    let block = *block;
+                if let Some(&block) = w.items.last() {
                     if let Kind::Item { task, .. } = &mut w.doc.blocks[block].kind {
                         *task = Some(checked);
                     }
@@ -177,18 +225,8 @@ impl Walker {
         }
     }
 
-    fn innermost_item(&self) -> Option<&Frame> {
-        self.frames
-            .iter()
-            .rev()
-            .find(|f| matches!(f, Frame::Item { .. }))
-    }
-
     fn innermost_item_block(&self) -> Option<usize> {
-        match self.innermost_item() {
-            Some(Frame::Item { block, .. }) => Some(*block),
-            _ => None,
-        }
+        self.items.last().copied()
     }
 
     fn new_block(&mut self, kind: Kind, start: usize) -> usize {
@@ -252,11 +290,7 @@ impl Walker {
                     _ => (false, 0),
                 };
                 let parent = self.innermost_item_block();
-                let depth = self
-                    .frames
-                    .iter()
-                    .filter(|f| matches!(f, Frame::Item { .. }))
-                    .count();
+                let depth = self.items.len();
                 let block = self.new_block(
                     Kind::Item {
                         depth,
@@ -271,6 +305,7 @@ impl Walker {
                     block,
                     first_done: false,
                 });
+                self.items.push(block);
                 self.target = Target::None;
             }
             Tag::BlockQuote(_) => {
@@ -369,6 +404,7 @@ impl Walker {
                     let block = *block;
                     self.doc.blocks[block].end = offset;
                     self.frames.pop();
+                    self.items.pop();
                 }
                 self.target = Target::None;
             }

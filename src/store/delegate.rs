@@ -1,5 +1,5 @@
 //! `impl_store!`: the `Store` impl every backend shares, forwarding each method to the backend's
-//! `queue`, `leases` and `tracking` modules (free functions of the same names taking `&self.pool`
+//! `queue`, `leases`, `tracking` and `sources` modules (free functions of the same names taking `&self.pool`
 //! first).
 
 macro_rules! impl_store {
@@ -185,6 +185,33 @@ macro_rules! impl_store {
                 issue: $crate::ids::IssueNumber,
             ) -> $crate::store::StoreResult<Option<$crate::store::TrackedFollowUp>> {
                 tracking::find_follow_up_by_issue(&self.pool, repo, issue).await
+            }
+            async fn get_repo_settings(
+                &self,
+                repo: &$crate::ids::RepoName,
+            ) -> $crate::store::StoreResult<Option<$crate::store::StoredRepoSettings>> {
+                sources::get_repo_settings(&self.pool, repo).await
+            }
+
+            async fn put_repo_settings(
+                &self,
+                settings: &$crate::store::StoredRepoSettings,
+            ) -> $crate::store::StoreResult<()> {
+                sources::put_repo_settings(&self.pool, settings).await
+            }
+
+            async fn get_onboarding(
+                &self,
+                repo: &$crate::ids::RepoName,
+            ) -> $crate::store::StoreResult<Option<$crate::store::Onboarding>> {
+                sources::get_onboarding(&self.pool, repo).await
+            }
+
+            async fn put_onboarding(
+                &self,
+                onboarding: &$crate::store::Onboarding,
+            ) -> $crate::store::StoreResult<()> {
+                sources::put_onboarding(&self.pool, onboarding).await
             }
         }
     };

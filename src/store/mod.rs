@@ -163,6 +163,54 @@ pub struct TrackedFollowUp {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// A repository's last valid `.github/postmortem.yml`, kept so a broken edit leaves it in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRepoSettings {
+    pub installation_id: InstallationId,
+    pub repo: RepoName,
+    /// The file's text; empty when the repository has no settings file (the defaults apply).
+    pub text: String,
+    /// The commit the text was read at, when known.
+    pub commit: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnboardingState {
+    /// The onboarding issue is open: nothing is tracked until `/postmortem sync`.
+    Pending,
+    /// A maintainer ran `/postmortem sync`: the repository is tracked like any other.
+    Done,
+}
+
+impl OnboardingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnboardingState::Pending => "pending",
+            OnboardingState::Done => "done",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(OnboardingState::Pending),
+            "done" => Some(OnboardingState::Done),
+            _ => None,
+        }
+    }
+}
+
+/// What the App did when installed on a repository that already held post-mortems.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Onboarding {
+    pub installation_id: InstallationId,
+    pub repo: RepoName,
+    /// None while the onboarding issue is being opened.
+    pub issue: Option<IssueNumber>,
+    pub state: OnboardingState,
+    pub updated_at: DateTime<Utc>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Cheap round trip for `/healthz`.
@@ -282,6 +330,17 @@ pub trait Store: Send + Sync + 'static {
         repo: &RepoName,
         issue: IssueNumber,
     ) -> StoreResult<Option<TrackedFollowUp>>;
+
+    /// The repository's last valid settings file, if one was ever read.
+    async fn get_repo_settings(&self, repo: &RepoName) -> StoreResult<Option<StoredRepoSettings>>;
+
+    /// Inserts or replaces by repository. Deleted with the installation.
+    async fn put_repo_settings(&self, settings: &StoredRepoSettings) -> StoreResult<()>;
+
+    async fn get_onboarding(&self, repo: &RepoName) -> StoreResult<Option<Onboarding>>;
+
+    /// Inserts or replaces by repository. Deleted with the installation.
+    async fn put_onboarding(&self, onboarding: &Onboarding) -> StoreResult<()>;
 }
 
 /// Opens (and migrates) the store named by a database URL: `sqlite:...` (a file, or

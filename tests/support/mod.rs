@@ -91,21 +91,13 @@ impl Harness {
 
     pub async fn start_with(fake: FakeGitHub, workers: usize) -> Harness {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let db = dir.path().join("bot.db");
-        let app = App::start(settings(&fake, &db, workers))
+        let app = App::start(settings(&fake, &dir.path().join("bot.db"), workers))
             .await
             .expect("the App starts");
-        let router = app.router();
-        Harness {
-            fake,
-            app,
-            db,
-            router,
-            _dir: dir,
-        }
+        Self::from_app(fake, app, dir)
     }
 
-    /// Wraps an App started by the test itself.
+    /// Wraps an App started by the test itself on `dir/bot.db`.
     pub fn from_app(fake: FakeGitHub, app: App, dir: tempfile::TempDir) -> Harness {
         let router = app.router();
         let db = dir.path().join("bot.db");
@@ -131,14 +123,7 @@ impl Harness {
         let app = App::start(settings(&fake, &db, 2))
             .await
             .expect("the App restarts");
-        let router = app.router();
-        Harness {
-            fake,
-            app,
-            db,
-            router,
-            _dir,
-        }
+        Self::from_app(fake, app, _dir)
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, String) {
@@ -259,6 +244,66 @@ impl Harness {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+impl Harness {
+    /// Commits `changes` (path → text, `None` deletes) on the default branch of `repo()` and
+    /// delivers the push; returns the new head.
+    pub async fn push(&self, changes: &[(&str, Option<&str>)]) -> String {
+        let branch = self
+            .fake
+            .default_branch(&repo())
+            .unwrap_or_else(|| "main".to_string());
+        let before = self
+            .fake
+            .head(&repo(), &branch)
+            .unwrap_or_else(|| "0".repeat(40));
+        let after = self
+            .fake
+            .push_as(&repo(), &branch, MAINTAINER, changes, "edit");
+        let payload = self
+            .fake
+            .push_event(&repo(), &branch, &before, &after, MAINTAINER)
+            .expect("the repository exists");
+        let (status, _) = self.deliver("push", &payload).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        after
+    }
+
+    /// Writes a wiki page (as one wiki commit) and delivers its `gollum` event.
+    pub async fn edit_wiki(&self, title: &str, markdown: &str) -> String {
+        let sha = self
+            .fake
+            .write_wiki_page(&repo(), title, markdown)
+            .expect("the wiki page is written");
+        let payload = self
+            .fake
+            .gollum_event(&repo(), &[(title, "edited", &sha)], MAINTAINER)
+            .expect("the repository exists");
+        let (status, _) = self.deliver("gollum", &payload).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        sha
+    }
+
+    /// Delivers an `issues` event for an issue of `repo()` as `sender`.
+    pub async fn issue_event(&self, issue: IssueNumber, action: &str, sender: &str) {
+        let payload = self
+            .fake
+            .issues_event(&repo(), issue, action, sender)
+            .expect("the issue exists");
+        let (status, _) = self.deliver("issues", &payload).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+
+    /// Issues the bot opened that are not follow-ups (tracking and onboarding issues).
+    pub fn bot_issues_without_follow_up_label(&self) -> Vec<FakeIssue> {
+        let bot = self.fake.bot_login();
+        self.fake
+            .issues(&repo())
+            .into_iter()
+            .filter(|i| i.author == bot && !i.labels.iter().any(|l| l == "follow-up"))
+            .collect()
     }
 }
 

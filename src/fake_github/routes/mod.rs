@@ -3,9 +3,13 @@
 
 mod app;
 mod comments;
+mod commits;
+mod contents;
 mod issues;
 mod labels;
 mod repos;
+mod sub_issues;
+mod wiki;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -174,12 +178,62 @@ fn api_routes() -> Vec<Route> {
             "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
             labels::remove_from_issue,
         ),
+        route_at(
+            "GET",
+            "/repos/{owner}/{repo}/contents/{path}",
+            "/repos/{owner}/{repo}/contents/{*path}",
+            contents::get,
+        ),
+        route("GET", "/repos/{owner}/{repo}/commits/{ref}", commits::get),
+        route(
+            "GET",
+            "/repos/{owner}/{repo}/compare/{basehead}",
+            commits::compare,
+        ),
+        route(
+            "POST",
+            "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+            commits::create_comment,
+        ),
+        route(
+            "GET",
+            "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+            sub_issues::list,
+        ),
+        route(
+            "POST",
+            "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues",
+            sub_issues::add,
+        ),
+        route(
+            "DELETE",
+            "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+            sub_issues::remove,
+        ),
+        route(
+            "GET",
+            "/repos/{owner}/{repo}/issues/{issue_number}/parent",
+            sub_issues::parent,
+        ),
     ]
 }
 
 /// Wiki repositories over git smart HTTP (github.com, not the REST API).
 fn git_routes() -> Vec<Route> {
-    Vec::new()
+    vec![
+        route_at(
+            "GET",
+            "/git/{owner}/{repo}.wiki.git/info/refs",
+            "/git/{owner}/{wiki}/info/refs",
+            wiki::info_refs,
+        ),
+        route_at(
+            "POST",
+            "/git/{owner}/{repo}.wiki.git/git-upload-pack",
+            "/git/{owner}/{wiki}/git-upload-pack",
+            wiki::upload_pack,
+        ),
+    ]
 }
 
 /// Every REST route the fake serves: (METHOD, path in OpenAPI syntax).

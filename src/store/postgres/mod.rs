@@ -3,6 +3,7 @@
 
 mod leases;
 mod queue;
+mod sources;
 mod tracking;
 
 use std::str::FromStr;

@@ -38,6 +38,8 @@ pub(super) async fn delete_installation(
          WHERE postmortem_id IN (SELECT id FROM postmortems WHERE installation_id = $1)",
         "DELETE FROM postmortems WHERE installation_id = $1",
         "DELETE FROM repositories WHERE installation_id = $1",
+        "DELETE FROM repo_settings WHERE installation_id = $1",
+        "DELETE FROM onboardings WHERE installation_id = $1",
         "DELETE FROM installations WHERE id = $1",
     ] {
         sqlx::query(statement).bind(id).execute(&mut *tx).await?;

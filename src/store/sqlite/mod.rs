@@ -5,6 +5,7 @@
 
 mod leases;
 mod queue;
+mod sources;
 mod time;
 mod tracking;
 
