@@ -48,17 +48,22 @@ pub fn installation_lease(installation: InstallationId) -> String {
 /// behind a slow job. New event kinds mutate unless listed here as not.
 pub fn mutating_installation(event: &WebhookEvent) -> Option<InstallationId> {
     let mutates = match event {
+        // Any command may reply, open issues or edit the tracking section.
         WebhookEvent::IssueComment(e) => {
             e.action == "created"
                 && !e.comment.user.is_bot
                 && !e.sender.is_bot
                 && parse_command(&e.comment.body).is_some()
         }
-        WebhookEvent::Issues(e) => matches!(e.action.as_str(), "closed" | "reopened"),
-        WebhookEvent::Installation(_)
-        | WebhookEvent::InstallationRepositories(_)
-        | WebhookEvent::Ping
-        | WebhookEvent::Other { .. } => false,
+        // The actions `issues::on_issues` acts on (it re-ticks or rewrites the checklist).
+        WebhookEvent::Issues(e) => matches!(
+            e.action.as_str(),
+            "closed" | "reopened" | "deleted" | "transferred"
+        ),
+        // A new installation or new repositories may get their onboarding issue.
+        WebhookEvent::Installation(e) => e.action == "created",
+        WebhookEvent::InstallationRepositories(e) => !e.added.is_empty(),
+        WebhookEvent::Ping | WebhookEvent::Other { .. } => false,
         _ => true,
     };
     if mutates { event.installation() } else { None }
