@@ -323,5 +323,19 @@ mod tests {
         assert_eq!(mutating_installation(&event("just talk", false)), None);
         assert_eq!(mutating_installation(&event("/postmortem", true)), None);
         assert_eq!(mutating_installation(&WebhookEvent::Ping), None);
+        // A new installation may be onboarded (an issue opened); an uninstall only deletes rows.
+        let installation = |action: &str| {
+            WebhookEvent::Installation(
+                serde_json::from_value(serde_json::json!({
+                    "action": action, "installation": 7, "account": "o", "repositories": ["o/r"]
+                }))
+                .unwrap(),
+            )
+        };
+        assert_eq!(
+            mutating_installation(&installation("created")),
+            Some(InstallationId(7))
+        );
+        assert_eq!(mutating_installation(&installation("deleted")), None);
     }
 }
