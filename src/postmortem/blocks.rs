@@ -150,7 +150,11 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
     let mut line_starts = vec![0];
     line_starts.extend(memchr_newlines(text));
     let mut w = Walker {
-        doc: Doc::default(),
+        // Roughly one block per short line of prose; avoids repeated regrowth of a large Vec.
+        doc: Doc {
+            blocks: Vec::with_capacity(text.len() / 96),
+            metadata: None,
+        },
         frames: Vec::new(),
         items: Vec::new(),
         target: Target::None,
@@ -502,7 +506,8 @@ impl Walker {
     }
 
     fn push_text(&mut self, t: &str) {
-        if self.skip > 0 {
+        // Quoted text (chat logs, mail) is never mined: do not copy it.
+        if self.skip > 0 || self.quote_depth > 0 {
             return;
         }
         if let Some(inline) = self.current_inline() {

@@ -83,13 +83,17 @@ static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// All vocabularies in one set, so a heading is scanned once.
 static VOCABULARY: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        NOT_ACTION_WORDS.as_str(),
-        ACTION.as_str(),
-        TIMELINE.as_str(),
-        LESSONS.as_str(),
-        NON_ACTION.as_str(),
-    ])
+    // ASCII word boundaries keep the whole set on the fast DFA path.
+    RegexSet::new(
+        [
+            NOT_ACTION_WORDS.as_str(),
+            ACTION.as_str(),
+            TIMELINE.as_str(),
+            LESSONS.as_str(),
+            NON_ACTION.as_str(),
+        ]
+        .map(|p| p.replace(r"\b", r"(?-u:\b)")),
+    )
     .expect("vocabulary set")
 });
 
