@@ -44,10 +44,17 @@ fn every_corpus_document_parses_and_yields_items() {
         let bytes = std::fs::read(&path).expect("read corpus document");
         let text = String::from_utf8_lossy(&bytes);
         let pm = parse_bytes(&bytes);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let is_template = name.to_ascii_uppercase().contains("TEMPLATE");
         if is_template {
-            assert!(pm.follow_ups.is_empty(), "{name}: template placeholders became items: {:?}", pm.follow_ups);
+            assert!(
+                pm.follow_ups.is_empty(),
+                "{name}: template placeholders became items: {:?}",
+                pm.follow_ups
+            );
         } else {
             assert!(!pm.follow_ups.is_empty(), "{name}: no follow-ups found");
         }
@@ -56,7 +63,10 @@ fn every_corpus_document_parses_and_yields_items() {
         for f in &pm.follow_ups {
             assert!(!f.title.trim().is_empty(), "{name}: empty title");
             let line = f.line.expect("every item has a line");
-            assert!((1..=lines).contains(&line), "{name}: line {line} out of range");
+            assert!(
+                (1..=lines).contains(&line),
+                "{name}: line {line} out of range"
+            );
             assert!(line >= last_line, "{name}: items out of document order");
             last_line = line;
         }

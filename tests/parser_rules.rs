@@ -129,7 +129,10 @@ fn items_come_in_document_order_with_lines() {
 #[test]
 fn task_lists_fields_and_details() {
     let pm = fixture("setext-tasks.md");
-    assert_eq!(pm.title.as_deref(), Some("Cache stampede on the search tier"));
+    assert_eq!(
+        pm.title.as_deref(),
+        Some("Cache stampede on the search tier")
+    );
     let warm = item(&pm, "Warm the cache before switching traffic");
     assert!(warm.done);
     assert_eq!(warm.owner.as_deref(), Some("dana"));
@@ -145,7 +148,9 @@ fn task_lists_fields_and_details() {
         ]
     );
     assert_eq!(
-        item(&pm, "Cap database connections per search pod").due.as_deref(),
+        item(&pm, "Cap database connections per search pod")
+            .due
+            .as_deref(),
         Some("2024-06-30")
     );
     assert!(item(&pm, "Expose the limit as a setting").done);
@@ -277,12 +282,12 @@ fn json_shape_matches_the_contract() {
 fn small_inline_documents() {
     // (document, expected titles) for rules that need no fixture file.
     let cases: &[(&str, &[&str])] = &[
-        ("## Next steps\n\n1. Fix it\n2. Test it\n", &["Fix it", "Test it"]),
-        ("## Timeline\n\n- 10:00 Add more disks\n", &[]),
         (
-            "## Action Items\n\n- [ ] One\n* [x] Two\n",
-            &["One", "Two"],
+            "## Next steps\n\n1. Fix it\n2. Test it\n",
+            &["Fix it", "Test it"],
         ),
+        ("## Timeline\n\n- 10:00 Add more disks\n", &[]),
+        ("## Action Items\n\n- [ ] One\n* [x] Two\n", &["One", "Two"]),
         (
             "# X\n\n## Lessons learned and future improvements\n\nAdd a cache.\nDrop the old flag.\n",
             &["Add a cache.", "Drop the old flag."],
@@ -291,7 +296,10 @@ fn small_inline_documents() {
             "## Follow-ups\n\n- **Review actions**:\n  - Add a probe\n- Note:\n",
             &["Add a probe"],
         ),
-        ("## Action items\n\n- <https://github.com/o/r/issues/1>\n", &[]),
+        (
+            "## Action items\n\n- <https://github.com/o/r/issues/1>\n",
+            &[],
+        ),
         ("", &[]),
     ];
     for (doc, want) in cases {

@@ -4,7 +4,8 @@
 use postmortem_bot::postmortem::{parse, parse_bytes};
 use proptest::prelude::*;
 
-const TAIL: &str = "\n\n# Real part\n\n## Action items\n\n- Add a queue depth alert\n- Write the runbook\n";
+const TAIL: &str =
+    "\n\n# Real part\n\n## Action items\n\n- Add a queue depth alert\n- Write the runbook\n";
 
 fn assert_tail_found(prefix: &str) {
     let mut doc = String::with_capacity(prefix.len() + TAIL.len());
@@ -61,7 +62,9 @@ fn interleaved_quotes_and_lists_nest_cheaply() {
 fn a_paragraph_of_many_lines_stays_linear() {
     let mut doc = String::from("## Next steps\n\n");
     for i in 0..100_000 {
-        doc.push_str(&format!("Add check [{i}](https://github.com/o/r/issues/{i}) for **part {i}**.\n"));
+        doc.push_str(&format!(
+            "Add check [{i}](https://github.com/o/r/issues/{i}) for **part {i}**.\n"
+        ));
     }
     let pm = parse(&doc);
     assert_eq!(pm.follow_ups.len(), 100_000);
@@ -113,7 +116,10 @@ fn very_long_lines() {
     assert_tail_found(&emphasis);
     let links = "[x](http://e/issues/1) ".repeat(100_000);
     assert_tail_found(&links);
-    let action_line = format!("## Action items\n\n- {}\n", "Fix it (owner: x) ".repeat(50_000));
+    let action_line = format!(
+        "## Action items\n\n- {}\n",
+        "Fix it (owner: x) ".repeat(50_000)
+    );
     let pm = parse(&action_line);
     assert_eq!(pm.follow_ups.len(), 1);
 }

@@ -201,10 +201,10 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
             }
             Event::SoftBreak | Event::HardBreak => w.push_text("\n"),
             Event::TaskListMarker(checked) => {
-                if let Some(&block) = w.items.last() {
-                    if let Kind::Item { task, .. } = &mut w.doc.blocks[block].kind {
-                        *task = Some(checked);
-                    }
+                if let Some(&block) = w.items.last()
+                    && let Kind::Item { task, .. } = &mut w.doc.blocks[block].kind
+                {
+                    *task = Some(checked);
                 }
             }
             Event::FootnoteReference(_) | Event::Html(_) | Event::Rule => {}
@@ -276,12 +276,7 @@ impl Walker {
                 };
             }
             Tag::Heading { level, .. } => {
-                let id = self.new_block(
-                    Kind::Heading {
-                        level: level as u8,
-                    },
-                    range.start,
-                );
+                let id = self.new_block(Kind::Heading { level: level as u8 }, range.start);
                 self.target = Target::Block(id);
             }
             Tag::List(start) => {

@@ -108,7 +108,8 @@ fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
             }
             Kind::Paragraph | Kind::Item { .. } => {
                 class == Class::Action
-                    || (matches!(b.kind, Kind::Item { .. }) && label_class(&b.inline) == Some(Class::Action))
+                    || (matches!(b.kind, Kind::Item { .. })
+                        && label_class(&b.inline) == Some(Class::Action))
             }
         }
     })
@@ -138,12 +139,27 @@ fn ctx_of(class: Class, fallback: bool) -> Ctx {
 }
 
 const DANGLING: &[&str] = &[
-    "on", "in", "for", "with", "to", "of", "from", "at", "by", "about", "including", "like", "into",
+    "on",
+    "in",
+    "for",
+    "with",
+    "to",
+    "of",
+    "from",
+    "at",
+    "by",
+    "about",
+    "including",
+    "like",
+    "into",
 ];
 
 impl Extractor<'_> {
     fn section_ctx(&self, i: usize) -> Ctx {
-        ctx_of(self.secs.sections[self.secs.of_block[i]].class, self.fallback)
+        ctx_of(
+            self.secs.sections[self.secs.of_block[i]].class,
+            self.fallback,
+        )
     }
 
     fn block(&mut self, i: usize) {
@@ -253,14 +269,14 @@ impl Extractor<'_> {
             let marked = fields::quick_marker(inline, 0, inline.text.len());
             let maybe = match ctx {
                 Ctx::NonAction => label == Some(Class::Action),
-                Ctx::Neutral | Ctx::Lessons => {
-                    marked || label.is_some_and(|c| c != Class::Neutral)
-                }
+                Ctx::Neutral | Ctx::Lessons => marked || label.is_some_and(|c| c != Class::Neutral),
                 _ => {
                     marked
                         || label.is_some_and(|c| c != Class::Neutral)
                         || self.tail.is_some_and(|t| t.dangling)
-                        || text::is_forward_looking(&inline.text[..text::first_sentence_end(&inline.text)])
+                        || text::is_forward_looking(
+                            &inline.text[..text::first_sentence_end(&inline.text)],
+                        )
                 }
             };
             if !maybe {
@@ -274,9 +290,8 @@ impl Extractor<'_> {
 
         let d = fields::derive(inline, 0, inline.text.len());
         let first_line = inline.text.trim().lines().next().unwrap_or("").trim();
-        let colon_label = !d.bold_lead
-            && first_line.ends_with(':')
-            && inline.text.trim().lines().count() == 1;
+        let colon_label =
+            !d.bold_lead && first_line.ends_with(':') && inline.text.trim().lines().count() == 1;
         let words = d.title.split_whitespace().count();
         let pseudo = (d.bold_lead || colon_label) && words <= 4;
         if pseudo {

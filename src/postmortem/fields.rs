@@ -47,13 +47,14 @@ static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(p[0-4]|high|medium|med|low|critical|urgent|sev[0-4])$").expect("prio regex")
 });
 
-static PLAIN_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex")
-});
+static PLAIN_PRIORITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex"));
 
 static TRACKER_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$")
-        .expect("tracker ref regex")
+    Regex::new(
+        r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$",
+    )
+    .expect("tracker ref regex")
 });
 
 static TRACKER_URL: LazyLock<Regex> = LazyLock::new(|| {
@@ -156,7 +157,9 @@ pub(crate) fn normalize_due(text: &str) -> String {
         return t.to_string();
     }
     let cleaned: String = collapse_ws(&t.replace(',', " "));
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y"] {
+    for fmt in [
+        "%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
+    ] {
         if let Ok(d) = NaiveDate::parse_from_str(&cleaned, fmt) {
             return d.format("%Y-%m-%d").to_string();
         }
@@ -184,9 +187,8 @@ pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
     if PLAIN_STATUS.is_match(rest) {
         return true;
     }
-    strong_at(inline, cur, to).is_some_and(|(s, e)| {
-        status_done(text[s..e].trim().trim_end_matches(':')).is_some()
-    })
+    strong_at(inline, cur, to)
+        .is_some_and(|(s, e)| status_done(text[s..e].trim().trim_end_matches(':')).is_some())
 }
 
 /// Derives title and fields from `inline.text[from..to]`.
@@ -237,7 +239,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 break;
             }
         } else if let Some(m) = PLAIN_STATUS.find(rest) {
-            let word = rest[..m.end()].trim().trim_end_matches([':', '-', '–', '—']);
+            let word = rest[..m.end()]
+                .trim()
+                .trim_end_matches([':', '-', '–', '—']);
             d.done = status_done(word.trim());
             d.status_tagged = true;
             cur += m.end();
@@ -366,13 +370,18 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         let tail = t[k..].to_ascii_lowercase();
         let has = |needle: &str| tail.contains(needle);
         let closes = has(")") || has("]");
-        let maybe_done = !t.is_ascii() || (closes && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv"))) || has("- done");
+        let maybe_done = !t.is_ascii()
+            || (closes
+                && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv")))
+            || has("- done");
         if maybe_done && let Some(m) = TRAILING_DONE.find(&title_raw) {
             if m.start() > 0 {
                 d.done = Some(true);
                 title_raw.truncate(m.start());
             }
-        } else if (has(":") || has("=")) && let Some(c) = TRAILING_OWNER.captures(&title_raw) {
+        } else if (has(":") || has("="))
+            && let Some(c) = TRAILING_OWNER.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.owner = c.get(2).map(|m| m.as_str().trim().to_string());
@@ -386,7 +395,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.due = c.get(2).map(|m| normalize_due(m.as_str()));
                 title_raw.truncate(start);
             }
-        } else if (closes || has("priority")) && let Some(c) = TRAILING_PRIORITY.captures(&title_raw) {
+        } else if (closes || has("priority"))
+            && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.priority = c
@@ -395,7 +406,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                     .and_then(|m| normalize_priority(m.as_str()));
                 title_raw.truncate(start);
             }
-        } else if has("@") && let Some(c) = TRAILING_MENTION.captures(&title_raw) {
+        } else if has("@")
+            && let Some(c) = TRAILING_MENTION.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             // Only a trailing mention after real words is an owner annotation.
             if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
@@ -408,7 +421,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 });
                 title_raw.truncate(start);
             }
-        } else if t.contains("http") && let Some(m) = TRAILING_URL.find(&title_raw) {
+        } else if t.contains("http")
+            && let Some(m) = TRAILING_URL.find(&title_raw)
+        {
             let url = URL_IN_TEXT
                 .find(m.as_str())
                 .map(|u| u.as_str().trim_end_matches(['.', ',', '>']).to_string());
@@ -469,7 +484,10 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
     // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
     let links = inline.links_in(from, to);
     if links.iter().any(|l| {
-        inline.text.get(l.start..l.end).is_some_and(|label| label.trim() == inner.trim())
+        inline
+            .text
+            .get(l.start..l.end)
+            .is_some_and(|label| label.trim() == inner.trim())
             && is_tracker_url(&l.url)
     }) {
         return true;
@@ -478,7 +496,9 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
         return false;
     }
     if inner.split_whitespace().any(is_tracker_ref)
-        || URL_IN_TEXT.find(inner).is_some_and(|m| is_tracker_url(m.as_str()))
+        || URL_IN_TEXT
+            .find(inner)
+            .is_some_and(|m| is_tracker_url(m.as_str()))
     {
         return true;
     }

@@ -93,13 +93,14 @@ pub fn parse(text: &str) -> PostMortem {
 
     let incident_headings = incidents(&doc.blocks);
     if incident_headings.len() >= 2 {
+        // Both lists are in document order: one merge pass.
+        let mut next = 0;
         for f in &mut follow_ups {
             let line = f.line.unwrap_or(0);
-            f.incident = incident_headings
-                .iter()
-                .rev()
-                .find(|(l, _)| *l <= line)
-                .map(|(_, t)| t.clone());
+            while next < incident_headings.len() && incident_headings[next].0 <= line {
+                next += 1;
+            }
+            f.incident = next.checked_sub(1).map(|i| incident_headings[i].1.clone());
         }
     }
     PostMortem {

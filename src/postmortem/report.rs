@@ -54,11 +54,7 @@ pub fn render_text(pm: &PostMortem) -> String {
     };
     let _ = writeln!(out, "Follow-ups ({}):", rows.len());
     let _ = writeln!(out, "{}", line(&headers.map(str::to_string)));
-    let _ = writeln!(
-        out,
-        "{}",
-        line(&widths.map(|w| "-".repeat(w)))
-    );
+    let _ = writeln!(out, "{}", line(&widths.map(|w| "-".repeat(w))));
     for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
@@ -71,7 +67,12 @@ pub fn render_text(pm: &PostMortem) -> String {
     let _ = writeln!(out, "\nFigures:");
     match pm.figures.time_to_resolve_minutes {
         Some(m) => {
-            let _ = writeln!(out, "  time to resolve: {m} min ({}h {:02}m)", m / 60, m % 60);
+            let _ = writeln!(
+                out,
+                "  time to resolve: {m} min ({}h {:02}m)",
+                m / 60,
+                m % 60
+            );
         }
         None => {
             let _ = writeln!(out, "  time to resolve: unknown");

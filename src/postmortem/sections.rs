@@ -183,18 +183,18 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
         if let Kind::Heading { level } = block.kind
             && !block.quoted
         {
-            while open.len() > 1
-                && open
-                    .last()
-                    .is_some_and(|&s| sections[s].level >= level)
-            {
+            while open.len() > 1 && open.last().is_some_and(|&s| sections[s].level >= level) {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
             let title = collapse_ws(&block.inline.text);
             let own = classify(&title);
             let inherited = sections[parent].class;
-            let class = if own == Class::Neutral { inherited } else { own };
+            let class = if own == Class::Neutral {
+                inherited
+            } else {
+                own
+            };
             let done = (class == Class::Action && heading_says_done(&title))
                 || (own == Class::Neutral && sections[parent].done);
             let kind = kind_of(&title).or_else(|| {

@@ -57,9 +57,8 @@ static ISSUE: LazyLock<Regex> = LazyLock::new(|| {
 static NOTES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(notes?|comments?|details|remarks)$").expect("notes column regex")
 });
-static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(time|timestamp|date|when)\b").expect("time column regex")
-});
+static TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(time|timestamp|date|when)\b").expect("time column regex"));
 
 /// Finds the columns from the header cells.
 pub(crate) fn columns(header: &[Inline]) -> Columns {
@@ -115,9 +114,12 @@ static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$").expect("separator regex")
 });
 
+/// Header cells, and body rows with their line offset from the table's first line.
+pub(crate) type LooseTable = (Vec<Inline>, Vec<(usize, Vec<Inline>)>);
+
 /// Reads a paragraph's source as a pipe table when CommonMark did not (a separator row whose cell
 /// count differs from the header). Returns header cells and body rows with their line offsets.
-pub(crate) fn loose_pipe_table(source: &str) -> Option<(Vec<Inline>, Vec<(usize, Vec<Inline>)>)> {
+pub(crate) fn loose_pipe_table(source: &str) -> Option<LooseTable> {
     let mut lines = source.lines().enumerate();
     let (_, header) = lines.next()?;
     let (_, sep) = lines.next()?;
@@ -185,7 +187,13 @@ mod tests {
 
     #[test]
     fn finds_columns_by_header() {
-        let c = columns(&header(&["Status", "Action Item", "Owner", "Tracking bug", "Due"]));
+        let c = columns(&header(&[
+            "Status",
+            "Action Item",
+            "Owner",
+            "Tracking bug",
+            "Due",
+        ]));
         assert_eq!(c.action, Some(1));
         assert!(c.explicit);
         assert_eq!(c.status, Some(0));

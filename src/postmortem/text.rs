@@ -7,6 +7,17 @@ use regex::Regex;
 
 /// Collapses runs of whitespace (line breaks included) into single spaces and trims.
 pub(crate) fn collapse_ws(s: &str) -> String {
+    let t = s.trim();
+    // Most text is already clean: copy it whole.
+    let bytes = t.as_bytes();
+    let clean = !bytes.iter().enumerate().any(|(i, &b)| {
+        matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
+            || (b == b' ' && bytes.get(i + 1) == Some(&b' '))
+            || b >= 0x80
+    });
+    if clean {
+        return t.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
@@ -302,7 +313,9 @@ fn first_word_lower(s: &str) -> String {
 
 /// Whether `s` opens with an imperative verb ("Add ...", "Make sure ...").
 pub(crate) fn starts_with_action_verb(s: &str) -> bool {
-    ACTION_VERBS.binary_search(&first_word_lower(s).as_str()).is_ok()
+    ACTION_VERBS
+        .binary_search(&first_word_lower(s).as_str())
+        .is_ok()
 }
 
 static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
@@ -404,7 +417,10 @@ mod tests {
             ("Pin to v1.2. Done", "Pin to v1.2."),
             ("Patch prod. (ex. home)", "Patch prod. (ex. home)"),
             ("Add a check.\nthen more", "Add a check."),
-            ("Wrapped line\ncontinues here", "Wrapped line\ncontinues here"),
+            (
+                "Wrapped line\ncontinues here",
+                "Wrapped line\ncontinues here",
+            ),
             ("Is this needed? Yes", "Is this needed?"),
         ];
         for (input, want) in cases {

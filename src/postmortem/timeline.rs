@@ -23,7 +23,10 @@ static LEADING_TIME: LazyLock<Regex> = LazyLock::new(|| {
 /// A line's leading time and the text after it. Only a short head of the line is searched: the
 /// time sits at its start, and captures on a whole long line are costly.
 fn leading_time(line: &str) -> Option<(String, &str)> {
-    let first = line.trim_start_matches([' ', '\t', '[', '(', '*', '_']).bytes().next()?;
+    let first = line
+        .trim_start_matches([' ', '\t', '[', '(', '*', '_'])
+        .bytes()
+        .next()?;
     if !first.is_ascii_digit() {
         return None;
     }
@@ -44,9 +47,8 @@ static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("key event regex")
 });
 
-static BARE_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex")
-});
+static BARE_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex"));
 
 static START_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(reported|detected|start\s+of\s+outage|outage\s+(starts|begins|began)|first\s+noticed|declared|went\s+down|begins?\s+failing|started\s+failing)\b")
@@ -119,7 +121,9 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if line.len() <= 12
                         && let Some(c) = BARE_DATE.captures(line)
                     {
-                        date = c.get(1).and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
+                        date = c
+                            .get(1)
+                            .and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
                         continue;
                     }
                     let found = if let Some((at, _)) = pending_at.take() {
