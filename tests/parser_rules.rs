@@ -264,6 +264,28 @@ fn trackers_are_read_and_stripped() {
 }
 
 #[test]
+fn field_prefixes_and_child_field_lines() {
+    let pm = parse(
+        "## Follow-ups\n\n- @alice: Rotate the keys\n- TODO(bob): Update the dashboards\n- Fix the exporter\n  - Owner: carol\n  - Due: 2024-07-01\n  - Priority: high\n  - Check the other exporters too\n",
+    );
+    assert_eq!(
+        titles(&pm),
+        [
+            "Rotate the keys",
+            "Update the dashboards",
+            "Fix the exporter"
+        ]
+    );
+    assert_eq!(pm.follow_ups[0].owner.as_deref(), Some("@alice"));
+    assert_eq!(pm.follow_ups[1].owner.as_deref(), Some("bob"));
+    let exporter = &pm.follow_ups[2];
+    assert_eq!(exporter.owner.as_deref(), Some("carol"));
+    assert_eq!(exporter.due.as_deref(), Some("2024-07-01"));
+    assert_eq!(exporter.priority.as_deref(), Some("High"));
+    assert_eq!(exporter.details, ["Check the other exporters too"]);
+}
+
+#[test]
 fn json_shape_matches_the_contract() {
     let pm = fixture("setext-tasks.md");
     let value = serde_json::to_value(&pm).expect("json");
@@ -301,6 +323,18 @@ fn small_inline_documents() {
             &[],
         ),
         ("", &[]),
+        (
+            "## Action items\n\n### 1. Add lag alerts\n\nNothing pages on lag today.\n\n### Monitoring\n\nAlert on burn rate.\n",
+            &["Add lag alerts", "Alert on burn rate."],
+        ),
+        (
+            "## What's next\n\n- [Improve alerting](https://github.com/o/r/issues/5)\n- [o/r#6](https://github.com/o/r/issues/6)\n",
+            &["Improve alerting"],
+        ),
+        (
+            "## Follow-ups\n\n| Action owner | Follow-up task | Due date |\n|---|---|---|\n| kim | Add a canary | 2024-07-01 |\n",
+            &["Add a canary"],
+        ),
     ];
     for (doc, want) in cases {
         let pm = parse(doc);

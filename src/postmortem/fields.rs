@@ -47,6 +47,14 @@ static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(p[0-4]|high|medium|med|low|critical|urgent|sev[0-4])$").expect("prio regex")
 });
 
+static TODO_OWNER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:TODO|FIXME|ACTION)\(([^)]{1,40})\)\s*[:\-–—]?\s*").expect("todo owner regex")
+});
+
+static LEADING_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(@[\w-]+(?:/[\w-]+)?)\s*[:\-–—]\s+").expect("leading mention regex")
+});
+
 static PLAIN_PRIORITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex"));
 
@@ -238,6 +246,14 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             } else {
                 break;
             }
+        } else if let Some(c) = TODO_OWNER.captures(rest) {
+            d.done = Some(false);
+            d.status_tagged = true;
+            d.owner = c.get(1).map(|m| m.as_str().trim().to_string());
+            cur += c.get(0).map_or(0, |m| m.end());
+        } else if let Some(c) = LEADING_MENTION.captures(rest) {
+            d.owner = c.get(1).map(|m| m.as_str().to_string());
+            cur += c.get(0).map_or(0, |m| m.end());
         } else if let Some(m) = PLAIN_STATUS.find(rest) {
             let word = rest[..m.end()]
                 .trim()
@@ -524,7 +540,11 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
     let mut covered = String::new();
     let mut last = from;
     for l in inline.links_in(from, to).iter().filter(|l| l.end <= to) {
-        if l.start >= last {
+        let label = &inline.text[l.start..l.end];
+        // A link with words of its own ("[Improve alerting](...)") is an item; a bare reference
+        // ("[flutter/plugins#12](...)", an URL as its own label) is not.
+        let bare = is_tracker_ref(label) || label.trim_start().starts_with("http");
+        if l.start >= last && bare {
             covered.push_str(&inline.text[last..l.start]);
             last = l.end;
         }

@@ -30,7 +30,9 @@ static ACTION: LazyLock<Regex> = LazyLock::new(|| {
           | corrective | preventa?tive | prevention\s+measures | countermeasures
           | what\s+we(\s+are|'re|’re)\s+doing | what\s+we\s+will\s+do | what(\s+are)?\s+we\s+doing
           | improvements? | recommendations? | to[\s-]?dos? | going\s+forward | future\s+work
-          | tasks | work\s+items | review\s+actions
+          | tasks | work\s+items | review\s+actions | what'?s\s+next | what’s\s+next
+          | prevent(ing)?\s+(this|it|recurrence|future|similar) | how\s+we('ll|\s+will)\s+prevent
+          | changes\s+we('re|\s+are|\s+will)\s+mak\w* | open\s+items | follow\s+on | commitments
         )\b",
     )
     .expect("action regex")
@@ -153,6 +155,8 @@ pub(crate) struct Section {
     pub level: u8,
     /// Meaning after inheritance.
     pub class: Class,
+    /// Meaning of the heading's own words.
+    pub own: Class,
     pub parent: Option<usize>,
     /// Items here are already done (from the heading).
     pub done: bool,
@@ -171,6 +175,7 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
     let mut sections = vec![Section {
         level: 0,
         class: Class::Neutral,
+        own: Class::Neutral,
         parent: None,
         done: false,
         kind: None,
@@ -207,6 +212,7 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
             sections.push(Section {
                 level,
                 class,
+                own,
                 parent: Some(parent),
                 done,
                 kind,
