@@ -232,6 +232,31 @@ fn several_incidents_on_one_page() {
 }
 
 #[test]
+fn wiki_page_with_a_title_above_dated_incidents() {
+    let pm = fixture("wiki-incidents.md");
+    assert_eq!(
+        pm.incidents,
+        ["June 22, 2018 - Approver removal", "2018-09-03 Disk full"]
+    );
+    let got: Vec<(&str, Option<&str>)> = pm
+        .follow_ups
+        .iter()
+        .map(|f| (f.title.as_str(), f.incident.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "We need a self-service way to remove approvers",
+                Some("June 22, 2018 - Approver removal")
+            ),
+            ("Add a disk usage alert", Some("2018-09-03 Disk full")),
+            ("Keep these short", None),
+        ]
+    );
+}
+
+#[test]
 fn grouping_parents_and_detail_children() {
     let pm = fixture("grouping.md");
     let archives = item(&pm, "Move archives to object storage");
