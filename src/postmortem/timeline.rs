@@ -126,7 +126,17 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                             .and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
                         continue;
                     }
-                    let found = if let Some((at, _)) = pending_at.take() {
+                    // A line's own time wins over the heading above it ("### 2016-11-02" then
+                    // "**15:11** merged").
+                    let own = if in_timeline {
+                        leading_time(line)
+                    } else {
+                        None
+                    };
+                    let found = if let Some((at, rest)) = own {
+                        pending_at = None;
+                        Some((at, rest.to_string()))
+                    } else if let Some((at, _)) = pending_at.take() {
                         Some((at, line.to_string()))
                     } else if in_timeline {
                         leading_time(line).map(|(at, rest)| (at, rest.to_string()))
