@@ -311,6 +311,50 @@ fn field_prefixes_and_child_field_lines() {
 }
 
 #[test]
+fn trailing_annotation_styles() {
+    let pm = parse(
+        "## Action Items\n\n- [ ] **Add alerting** (@bob, due 2024-06-01)\n- [ ] Improve dashboards — owner: @carol — P2\n- [x] ~~Fix the cron job~~ (#123)\n* Rotate credentials (done)\n",
+    );
+    let got: Vec<_> = pm
+        .follow_ups
+        .iter()
+        .map(|f| {
+            (
+                f.title.as_str(),
+                f.done,
+                f.owner.as_deref(),
+                f.due.as_deref(),
+                f.priority.as_deref(),
+                f.issue.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Add alerting",
+                false,
+                Some("@bob"),
+                Some("2024-06-01"),
+                None,
+                None
+            ),
+            (
+                "Improve dashboards",
+                false,
+                Some("@carol"),
+                None,
+                Some("P2"),
+                None
+            ),
+            ("Fix the cron job", true, None, None, None, Some("#123")),
+            ("Rotate credentials", true, None, None, None, None),
+        ]
+    );
+}
+
+#[test]
 fn json_shape_matches_the_contract() {
     let pm = fixture("setext-tasks.md");
     let value = serde_json::to_value(&pm).expect("json");

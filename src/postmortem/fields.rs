@@ -99,7 +99,7 @@ static TRAILING_DUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static TRAILING_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low))\s*[.;]?\s*$")
+    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low)|[\s,;\-–—]\s*(p[0-4]))\s*[.;]?\s*$")
         .expect("trailing prio regex")
 });
 
@@ -395,6 +395,17 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.done = Some(true);
                 title_raw.truncate(m.start());
             }
+        } else if tail.bytes().any(|b| b.is_ascii_digit())
+            && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
+            && c.get(0).is_some_and(|m| m.start() > 0)
+        {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            d.priority = c
+                .get(1)
+                .or_else(|| c.get(2))
+                .or_else(|| c.get(3))
+                .and_then(|m| normalize_priority(m.as_str()));
+            title_raw.truncate(start);
         } else if (has(":") || has("="))
             && let Some(c) = TRAILING_OWNER.captures(&title_raw)
         {
@@ -419,6 +430,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.priority = c
                     .get(1)
                     .or_else(|| c.get(2))
+                    .or_else(|| c.get(3))
                     .and_then(|m| normalize_priority(m.as_str()));
                 title_raw.truncate(start);
             }
