@@ -234,11 +234,24 @@ impl Walker {
     }
 
     fn new_block(&mut self, kind: Kind, start: usize) -> usize {
+        self.new_block_sized(kind, start, 0)
+    }
+
+    /// `capacity`: the source length, so the text is copied without regrowing.
+    fn new_block_sized(&mut self, kind: Kind, start: usize, capacity: usize) -> usize {
         let line = self.line_of(start);
         let container = self.innermost_item_block();
+        let text = if self.quote_depth > 0 {
+            String::new()
+        } else {
+            String::with_capacity(capacity)
+        };
         self.doc.blocks.push(Block {
             kind,
-            inline: Inline::default(),
+            inline: Inline {
+                text,
+                ..Inline::default()
+            },
             line,
             container,
             quoted: self.quote_depth > 0,
@@ -271,7 +284,8 @@ impl Walker {
                     }
                     _ => {
                         self.mark_item_first_done();
-                        Target::Block(self.new_block(Kind::Paragraph, range.start))
+                        let len = range.end.saturating_sub(range.start);
+                        Target::Block(self.new_block_sized(Kind::Paragraph, range.start, len))
                     }
                 };
             }
@@ -295,7 +309,7 @@ impl Walker {
                 };
                 let parent = self.innermost_item_block();
                 let depth = self.items.len();
-                let block = self.new_block(
+                let block = self.new_block_sized(
                     Kind::Item {
                         depth,
                         ordered,
@@ -304,6 +318,8 @@ impl Walker {
                         parent,
                     },
                     range.start,
+                    // The range covers nested lists too; the item's own line is usually short.
+                    range.end.saturating_sub(range.start).min(160),
                 );
                 self.frames.push(Frame::Item {
                     block,

@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use super::blocks::{Block, Kind};
-use super::text::collapse_ws;
 
 /// What a heading (or a bold label acting as one) says about the content below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,17 +191,17 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
-            let title = collapse_ws(&block.inline.text);
-            let own = classify(&title);
+            let title = block.inline.text.trim();
+            let own = classify(title);
             let inherited = sections[parent].class;
             let class = if own == Class::Neutral {
                 inherited
             } else {
                 own
             };
-            let done = (class == Class::Action && heading_says_done(&title))
+            let done = (class == Class::Action && heading_says_done(title))
                 || (own == Class::Neutral && sections[parent].done);
-            let kind = kind_of(&title).or_else(|| {
+            let kind = kind_of(title).or_else(|| {
                 if own == Class::Neutral {
                     sections[parent].kind.clone()
                 } else {
