@@ -122,8 +122,13 @@ pub(crate) fn classify(heading: &str) -> Class {
 
 /// Whether a heading says its items are already done ("Immediate actions (completed)").
 pub(crate) fn heading_says_done(heading: &str) -> bool {
-    DONE_HEADING.is_match(heading)
+    DONE_HEADING.is_match(heading) && !NOT_DONE_HEADING.is_match(heading)
 }
+
+static NOT_DONE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not|yet|to\s+be|pending|open|in\s+progress|incomplete|remaining|planned)\b")
+        .expect("not done heading regex")
+});
 
 /// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
 pub(crate) fn kind_of(heading: &str) -> Option<String> {
@@ -277,5 +282,6 @@ mod tests {
         assert_eq!(kind_of("Technical improvements"), None);
         assert!(heading_says_done("Immediate actions (completed)"));
         assert!(!heading_says_done("Planned actions"));
+        assert!(!heading_says_done("Action items (not yet done)"));
     }
 }
