@@ -509,14 +509,15 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
     if words == 0 || words > 10 {
         return false;
     }
-    // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
+    // The whole parenthesis is one link: a tracker ("([PR by a contributor - merged](...))") or a
+    // short reference ("([copy-paste example](https://docs...))"), not part of the action's name.
     let links = inline.links_in(from, to);
     if links.iter().any(|l| {
         inline
             .text
             .get(l.start..l.end)
             .is_some_and(|label| label.trim() == inner.trim())
-            && is_tracker_url(&l.url)
+            && (is_tracker_url(&l.url) || (words <= 4 && l.url.starts_with("http")))
     }) {
         return true;
     }
