@@ -192,7 +192,7 @@ pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
     {
         return true;
     }
-    if PLAIN_STATUS.is_match(rest) {
+    if first_byte_in(rest, b"DTIWFCR") && PLAIN_STATUS.is_match(rest) {
         return true;
     }
     strong_at(inline, cur, to)
@@ -246,22 +246,30 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             } else {
                 break;
             }
-        } else if let Some(c) = TODO_OWNER.captures(rest) {
+        } else if first_byte_in(rest, b"TFA")
+            && let Some(c) = TODO_OWNER.captures(rest)
+        {
             d.done = Some(false);
             d.status_tagged = true;
             d.owner = c.get(1).map(|m| m.as_str().trim().to_string());
             cur += c.get(0).map_or(0, |m| m.end());
-        } else if let Some(c) = LEADING_MENTION.captures(rest) {
+        } else if rest.starts_with('@')
+            && let Some(c) = LEADING_MENTION.captures(rest)
+        {
             d.owner = c.get(1).map(|m| m.as_str().to_string());
             cur += c.get(0).map_or(0, |m| m.end());
-        } else if let Some(m) = PLAIN_STATUS.find(rest) {
+        } else if first_byte_in(rest, b"DTIWFCR")
+            && let Some(m) = PLAIN_STATUS.find(rest)
+        {
             let word = rest[..m.end()]
                 .trim()
                 .trim_end_matches([':', '-', '–', '—']);
             d.done = status_done(word.trim());
             d.status_tagged = true;
             cur += m.end();
-        } else if let Some(caps) = PLAIN_PRIORITY.captures(rest) {
+        } else if first_byte_in(rest, b"[(P")
+            && let Some(caps) = PLAIN_PRIORITY.captures(rest)
+        {
             d.priority = caps.get(1).and_then(|m| normalize_priority(m.as_str()));
             cur += caps.get(0).map_or(0, |m| m.end());
         } else if let Some(link) = inline.links_in(cur, cur + 1).iter().find(|l| l.end <= to) {
@@ -573,6 +581,11 @@ fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {
         .iter()
         .find(|&&(s, e)| s <= cur + 1 && s + 1 >= cur && e > cur && e <= to)
         .copied()
+}
+
+/// Cheap screen before an anchored regex: does `s` open with one of these bytes?
+fn first_byte_in(s: &str, set: &[u8]) -> bool {
+    s.as_bytes().first().is_some_and(|b| set.contains(b))
 }
 
 fn skip_ws(text: &str, mut i: usize, to: usize) -> usize {
