@@ -280,7 +280,7 @@ async fn signatures_and_payloads_are_checked_before_anything_is_stored() {
     let h = Harness::start().await;
     let body = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#.to_vec();
     let (status, _) = h
-        .post_webhook("ping", "d-1", body.clone(), Some("sha256=00".repeat(1)))
+        .post_webhook("ping", "d-1", body.clone(), Some("sha256=00".to_string()))
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let wrong = format!("sha256={}", "ab".repeat(32));

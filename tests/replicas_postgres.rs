@@ -18,7 +18,8 @@ const WAIT: Duration = Duration::from_secs(120);
 
 /// (state, attempts, worker) of every job, oldest first.
 async fn jobs(pool: &sqlx::PgPool) -> Vec<(String, i64, Option<String>)> {
-    sqlx::query_as("SELECT state, attempts, worker FROM jobs ORDER BY id")
+    // Webhook jobs only: the schedulers queue their own sweeps beside them.
+    sqlx::query_as("SELECT state, attempts, worker FROM jobs WHERE kind = 'webhook' ORDER BY id")
         .fetch_all(pool)
         .await
         .unwrap()

@@ -7,10 +7,10 @@ mod fixture;
 mod lease_cases;
 #[path = "store/queue_cases.rs"]
 mod queue_cases;
-#[path = "store/source_cases.rs"]
-mod source_cases;
 #[path = "store/schedule_cases.rs"]
 mod schedule_cases;
+#[path = "store/source_cases.rs"]
+mod source_cases;
 #[path = "store/tracking_cases.rs"]
 mod tracking_cases;
 

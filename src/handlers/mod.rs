@@ -6,12 +6,12 @@ pub mod digest;
 mod installation;
 mod issues;
 mod locks;
+pub mod nag;
 mod push;
 mod source_commands;
 mod sources;
 mod wiki;
 mod wiki_git;
-pub mod nag;
 
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 
 mod leases;
 mod queue;
-mod sources;
 mod schedule;
+mod sources;
 mod tracking;
 
 use std::str::FromStr;

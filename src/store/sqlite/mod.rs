@@ -5,8 +5,8 @@
 
 mod leases;
 mod queue;
-mod sources;
 mod schedule;
+mod sources;
 mod time;
 mod tracking;
 
