@@ -395,3 +395,65 @@ async fn api_calls_per_push_changing_one_item_of_ten_are_a_small_constant() {
     assert_eq!(h.follow_up_issues().len(), 10);
     assert!(h.follow_up_issues().iter().any(|i| i.title == reworded));
 }
+
+#[tokio::test]
+async fn a_lost_answer_to_the_tracking_issue_create_opens_no_second_one() {
+    use http::Method;
+    use postmortem_bot::fake_github::{Fault, FaultKind};
+    let h = Harness::start().await;
+    // The first create (the tracking issue) is applied but its answer is lost.
+    h.fake.inject(Fault::new(
+        Method::POST,
+        format!("/repos/{}/issues", repo()),
+        FaultKind::ApplyThenStatus(502),
+    ));
+    push_checkout(&h, &ITEMS).await;
+    assert!(
+        h.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == Method::POST && r.status == 502),
+        "the fault fired"
+    );
+    tracking_issue(&h);
+    assert_eq!(h.follow_up_issues().len(), 3);
+    assert_eq!(h.fake.issues(&repo()).len(), 4);
+}
+
+#[tokio::test]
+async fn postmortem_wiki_url_makes_the_issue_the_tracking_issue() {
+    let h = Harness::start().await;
+    h.fake
+        .write_wiki_page(&repo(), "Checkout notes", &checkout_postmortem(&ITEMS[..2]))
+        .unwrap();
+    let issue = h.open_issue("Checkout follow-ups", "From the wiki.");
+    let url = format!("{}/{}/wiki/Checkout-notes", h.fake.url(), repo());
+    h.comment(issue, MAINTAINER, &format!("/postmortem {url}"))
+        .await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 2);
+    let body = h.fake.issue(&repo(), issue).unwrap().body.unwrap();
+    assert!(body.starts_with("From the wiki."));
+    for follow_up in h.follow_up_issues() {
+        assert!(body.contains(&format!("- [ ] #{}\n", follow_up.number)));
+        assert!(
+            follow_up
+                .body
+                .unwrap_or_default()
+                .contains("/wiki/Checkout-notes")
+        );
+    }
+    let missing = format!("{}/{}/wiki/Nope", h.fake.url(), repo());
+    h.comment(issue, MAINTAINER, &format!("/postmortem {missing}"))
+        .await;
+    h.settle().await;
+    let replies = h.bot_comments(issue);
+    assert!(
+        replies[0].starts_with("Tracking 2 follow-ups"),
+        "{replies:?}"
+    );
+    assert!(
+        replies[1].contains("could not find the wiki page"),
+        "{replies:?}"
+    );
+}
