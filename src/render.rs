@@ -271,6 +271,10 @@ pub fn usage() -> String {
      |---|---|\n\
      | `/postmortem` | Read this issue's description as a post-mortem: open one issue per follow-up, \
      adopt issues it already links, and keep a checklist of them here. Run it again after editing. |\n\
+     | `/postmortem PATH` | Track the post-mortem file PATH (default branch) here instead of in an \
+     issue of its own. |\n\
+     | `/postmortem WIKI-URL` | Track that wiki page's post-mortem here. |\n\
+     | `/postmortem sync` | Track every post-mortem of the repository (files and wiki pages). |\n\
      | `/postmortem help` | Show this help. |\n\n\
      Only people with write access to the repository can run commands."
         .to_string()

@@ -54,11 +54,14 @@ pub fn mutating_installation(event: &WebhookEvent) -> Option<InstallationId> {
                 && !e.sender.is_bot
                 && parse_command(&e.comment.body).is_some()
         }
-        WebhookEvent::Issues(e) => matches!(e.action.as_str(), "closed" | "reopened"),
-        WebhookEvent::Installation(_)
-        | WebhookEvent::InstallationRepositories(_)
-        | WebhookEvent::Ping
-        | WebhookEvent::Other { .. } => false,
+        WebhookEvent::Issues(e) => matches!(
+            e.action.as_str(),
+            "closed" | "reopened" | "deleted" | "transferred"
+        ),
+        // Onboarding opens an issue when the App arrives on repositories.
+        WebhookEvent::Installation(e) => e.action == "created",
+        WebhookEvent::InstallationRepositories(e) => e.action == "added",
+        WebhookEvent::Ping | WebhookEvent::Other { .. } => false,
         _ => true,
     };
     if mutates { event.installation() } else { None }

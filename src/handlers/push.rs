@@ -79,7 +79,9 @@ pub async fn on_push(
             SettingsUpdate::Valid(settings) => settings,
             SettingsUpdate::Broken { errors, kept } => {
                 warn!(%repo, commit = %event.after, errors = errors.len(), "broken settings file");
-                client
+                // The rest of the push still runs on the kept settings if the comment fails
+                // (an App installed with contents: read cannot comment on commits).
+                if let Err(error) = client
                     .create_commit_comment(
                         repo,
                         &event.after,
@@ -88,7 +90,9 @@ pub async fn on_push(
                         None,
                     )
                     .await
-                    .context("reporting the broken settings file")?;
+                {
+                    warn!(%repo, %error, "cannot comment on the commit that broke the settings");
+                }
                 kept
             }
         }
