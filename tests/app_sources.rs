@@ -457,3 +457,38 @@ async fn postmortem_wiki_url_makes_the_issue_the_tracking_issue() {
         "{replies:?}"
     );
 }
+
+#[tokio::test]
+async fn a_renamed_postmortem_file_keeps_its_issues() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let tracking = tracking_issue(&h).number;
+    let moved = "postmortems/2024/checkout.md";
+    h.push(&[
+        (PATH, None),
+        (moved, Some(checkout_postmortem(&ITEMS).as_str())),
+    ])
+    .await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 3, "no duplicates after a move");
+    assert_eq!(tracking_issue(&h).number, tracking);
+    assert!(
+        h.bot_comments(tracking).is_empty(),
+        "a move is not a deletion"
+    );
+
+    // Edits at the new path keep working; deleting it is reported once.
+    push_checkout_at(&h, moved, &ITEMS[..2]).await;
+    assert_eq!(h.follow_up_issues().len(), 3);
+    h.push(&[(moved, None)]).await;
+    h.settle().await;
+    let comments = h.bot_comments(tracking);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].contains("was deleted"), "{}", comments[0]);
+}
+
+async fn push_checkout_at(h: &Harness, path: &str, items: &[&str]) {
+    h.push(&[(path, Some(checkout_postmortem(items).as_str()))])
+        .await;
+    h.settle().await;
+}

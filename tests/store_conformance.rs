@@ -77,6 +77,7 @@ conformance!(
     source_cases::repo_settings_replace_by_repository,
     source_cases::onboarding_moves_from_pending_to_done,
     source_cases::uninstalling_deletes_settings_and_onboarding,
+    source_cases::a_renamed_postmortem_keeps_its_follow_ups,
 );
 
 /// What only the SQLite backend promises: the in-memory URL, WAL on files, and the URL check.
