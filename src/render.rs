@@ -138,8 +138,18 @@ pub enum SectionEntry {
     DoneInDocument { title: String },
 }
 
+/// The hint under the checklist of an issue that holds its own post-mortem.
+pub const HINT_EDIT_ABOVE: &str =
+    "Kept in step by postmortem-bot: edit the post-mortem above, then comment `/postmortem`.";
+
 /// The bot-owned section of a tracking issue: a task list of the follow-ups.
 pub fn tracking_section(entries: &[SectionEntry]) -> String {
+    tracking_section_with_hint(entries, HINT_EDIT_ABOVE)
+}
+
+/// The section with another hint (a post-mortem kept in a file or wiki page is followed as it
+/// changes, without a command).
+pub fn tracking_section_with_hint(entries: &[SectionEntry], hint: &str) -> String {
     let mut section = String::new();
     section.push_str(SECTION_START);
     section.push_str("\n### Follow-ups\n\n");
@@ -164,7 +174,7 @@ pub fn tracking_section(entries: &[SectionEntry]) -> String {
             }
         }
     }
-    section.push_str("\n<sub>Kept in step by postmortem-bot: edit the post-mortem above, then comment `/postmortem`.</sub>\n");
+    let _ = writeln!(section, "\n<sub>{hint}</sub>");
     section.push_str(SECTION_END);
     section
 }

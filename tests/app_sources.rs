@@ -65,6 +65,8 @@ async fn a_new_postmortem_file_gets_a_tracking_issue_and_one_issue_per_follow_up
     let tracking = tracking_issue(&h);
     let body = tracking.body.clone().unwrap_or_default();
     assert!(body.contains(PATH), "links the file: {body}");
+    assert!(body.contains("each push or wiki edit"), "{body}");
+    assert!(!body.contains("then comment `/postmortem`"), "{body}");
     for issue in &follow_ups {
         assert!(
             body.contains(&format!("- [ ] #{}\n", issue.number)),

@@ -562,7 +562,11 @@ impl Run<'_> {
             };
             entries.push(entry);
         }
-        render::tracking_section(&entries)
+        if self.doc.source.starts_with("issue:") {
+            render::tracking_section(&entries)
+        } else {
+            render::tracking_section_with_hint(&entries, render_sources::HINT_FOLLOWED)
+        }
     }
 }
 

@@ -318,7 +318,10 @@ async fn open_tracking_issue(
             doc.repo,
             &NewIssue {
                 title: render_sources::tracking_issue_title(&part.title),
-                body: render::with_tracking_section(&body, &render::tracking_section(&[])),
+                body: render::with_tracking_section(
+                    &body,
+                    &render::tracking_section_with_hint(&[], render_sources::HINT_FOLLOWED),
+                ),
                 labels: vec![render::LABEL_POSTMORTEM.to_string()],
                 assignees: Vec::new(),
             },
