@@ -494,3 +494,20 @@ async fn push_checkout_at(h: &Harness, path: &str, items: &[&str]) {
         .await;
     h.settle().await;
 }
+
+#[tokio::test]
+async fn a_deleted_tracking_issue_is_replaced_on_the_next_push() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let old = tracking_issue(&h).number;
+    h.fake.delete_issue(&repo(), old);
+    push_checkout(&h, &ITEMS[..2]).await;
+    let new = tracking_issue(&h);
+    assert_ne!(new.number, old);
+    assert_eq!(h.follow_up_issues().len(), 3, "no follow-up opened twice");
+    let body = new.body.unwrap_or_default();
+    for issue in h.follow_up_issues() {
+        let listed = body.contains(&format!("#{}\n", issue.number));
+        assert_eq!(listed, !issue.title.starts_with("Review"), "{body}");
+    }
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use super::Handlers;
-use super::apply::{SourceDocument, sync_source};
+use super::apply::{SourceDocument, TrackingIssueGone, sync_source};
 use super::wiki_git::WikiError;
 use crate::github::{InstallationClient, NewIssue};
 use crate::ids::{InstallationId, IssueNumber, RepoName, Source};
@@ -252,24 +252,35 @@ pub async fn sync_document(
                 open_tracking_issue(handlers, client, &doc, &part, &source, known.is_some()).await?
             }
         };
-        let outcome = sync_source(
-            handlers,
-            client,
-            SourceDocument {
-                installation: doc.installation,
-                repo: doc.repo,
-                source: source.clone(),
-                title: part.title.clone(),
-                tracking_issue,
-                author: doc.author.clone(),
-                origin_link: doc.place.link.clone(),
-                follow_ups: &part.follow_ups,
-                since: doc.since,
-                settings: doc.settings,
-            },
-        )
-        .await
-        .with_context(|| format!("syncing {source}"))?;
+        let source_document = |tracking_issue| SourceDocument {
+            installation: doc.installation,
+            repo: doc.repo,
+            source: source.clone(),
+            title: part.title.clone(),
+            tracking_issue,
+            author: doc.author.clone(),
+            origin_link: doc.place.link.clone(),
+            follow_ups: &part.follow_ups,
+            since: doc.since,
+            settings: doc.settings,
+        };
+        let (tracking_issue, outcome) =
+            match sync_source(handlers, client, source_document(tracking_issue)).await {
+                // The bot's own tracking issue was deleted: open another rather than fail on
+                // every push. An issue a person chose (`/postmortem PATH`) is not replaced.
+                Err(error)
+                    if explicit.is_none()
+                        && error.downcast_ref::<TrackingIssueGone>().is_some() =>
+                {
+                    warn!(%source, "the tracking issue is gone; opening another");
+                    let issue =
+                        open_tracking_issue(handlers, client, &doc, &part, &source, false).await?;
+                    let outcome = sync_source(handlers, client, source_document(issue)).await;
+                    (issue, outcome)
+                }
+                other => (tracking_issue, other),
+            };
+        let outcome = outcome.with_context(|| format!("syncing {source}"))?;
         outcomes.push(PartOutcome {
             title: part.title,
             tracking_issue,
