@@ -148,6 +148,9 @@ impl WikiCache {
 impl WikiClone {
     /// Whether `rev` names a commit of the clone.
     pub async fn has_commit(&self, rev: &str) -> bool {
+        if check_rev(rev).is_err() {
+            return false;
+        }
         let spec = format!("{rev}^{{commit}}");
         run_git(Some(&self.dir), &["cat-file", "-e", &spec], None)
             .await
@@ -325,6 +328,7 @@ mod tests {
 
         let wiki = cache.update(&repo, &token).await.unwrap();
         assert!(wiki.has_commit(&first).await);
+        assert!(!wiki.has_commit("--version").await);
         let pages = wiki.pages("HEAD").await.unwrap();
         assert_eq!(pages.len(), 1);
         assert_eq!(pages[0].page_name, "Incident-One");
