@@ -376,8 +376,12 @@ async fn api_calls_per_push_changing_one_item_of_ten_are_a_small_constant() {
         .map(|n| format!("Follow-up number {n} about the checkout queue"))
         .collect();
     let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+    h.fake.clear_requests();
     push_checkout(&h, &refs).await;
     assert_eq!(h.follow_up_issues().len(), 10);
+    let first = h.fake.requests().len();
+    eprintln!("figure: the first push of a 10-item post-mortem made {first} GitHub calls");
+    assert!(first <= 10 + 14, "{:#?}", h.fake.requests());
 
     let mut changed = refs.clone();
     let reworded = "Follow-up number 7 about the checkout queue, reworded";
