@@ -565,3 +565,25 @@ async fn a_job_that_keeps_failing_stops_and_the_user_is_told() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn bodies_up_to_githubs_25_mb_are_accepted_and_larger_ones_refused() {
+    let h = Harness::start().await;
+    let postmortem = h.open_issue(
+        "Post-mortem",
+        "## Action items\n\n- [ ] Trim the payloads\n",
+    );
+    let comment_id = h
+        .fake
+        .add_comment(&repo(), postmortem, MAINTAINER, "just a note")
+        .unwrap();
+    let mut payload = h.comment_payload(postmortem, comment_id, MAINTAINER);
+    payload["issue"]["body"] = serde_json::Value::String("x".repeat(24 * 1024 * 1024));
+    let (status, _) = h.deliver("issue_comment", &payload).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    payload["issue"]["body"] = serde_json::Value::String("x".repeat(26 * 1024 * 1024));
+    let (status, _) = h.deliver("issue_comment", &payload).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    h.settle().await;
+}

@@ -262,6 +262,32 @@ impl Extractor<'_> {
             }
         }
 
+        // Cheap screens first: most items outside action sections are not follow-ups, and
+        // deriving fields runs a dozen regexes.
+        if ctx != Ctx::Action && task.is_none() {
+            let label = label_class(inline);
+            let marked = fields::quick_marker(inline, 0, inline.text.len());
+            let maybe = match ctx {
+                Ctx::NonAction => label == Some(Class::Action),
+                Ctx::Neutral | Ctx::Lessons => {
+                    marked || label.is_some_and(|c| c != Class::Neutral)
+                }
+                _ => {
+                    marked
+                        || label.is_some_and(|c| c != Class::Neutral)
+                        || self.tail.is_some_and(|t| t.dangling)
+                        || text::is_forward_looking(&inline.text[..text::first_sentence_end(&inline.text)])
+                }
+            };
+            if !maybe {
+                self.roles[i] = Role::Group(ctx);
+                if parent.is_none() {
+                    self.tail = None;
+                }
+                return;
+            }
+        }
+
         let d = fields::derive(inline, 0, inline.text.len());
         let first_line = inline.text.trim().lines().next().unwrap_or("").trim();
         let colon_label =
@@ -403,10 +429,24 @@ impl Extractor<'_> {
         // Lines are counted incrementally: a paragraph of many lines stays linear.
         let mut counted = 0;
         let mut line = line0;
+        if ctx == Ctx::NonAction {
+            return;
+        }
         for (off, piece) in text::statement_lines(&text[from..]) {
             let start = from + off;
             line += inline.lines_between(counted, start);
             counted = start;
+            let marked = fields::quick_marker(inline, start, start + piece.len());
+            let maybe = match ctx {
+                Ctx::Action => true,
+                Ctx::Fallback => {
+                    marked || text::is_forward_looking(&piece[..text::first_sentence_end(piece)])
+                }
+                _ => marked,
+            };
+            if !maybe {
+                continue;
+            }
             let d = fields::derive(inline, start, start + piece.len());
             let ends_colon = piece.trim_end().ends_with(':');
             let keep = if d.status_marked {

@@ -124,6 +124,9 @@ pub(crate) fn normalize_priority(word: &str) -> Option<String> {
 
 /// Reads a status word as done / not done; `None` when it is not a status.
 pub(crate) fn status_done(word: &str) -> Option<bool> {
+    if word.len() > 40 {
+        return None;
+    }
     let w = collapse_ws(word.trim().trim_matches(['*', '_', '.', ':']));
     if w.contains('✅') || w.contains('✔') || w.contains('☑') {
         return Some(true);
@@ -150,6 +153,9 @@ pub(crate) fn is_tracker_ref(text: &str) -> bool {
 /// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.
 pub(crate) fn normalize_due(text: &str) -> String {
     let t = text.trim().trim_end_matches(['.', ')', ']']);
+    if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 40 {
+        return t.to_string();
+    }
     let cleaned: String = collapse_ws(&t.replace(',', " "));
     for fmt in [
         "%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
@@ -159,6 +165,31 @@ pub(crate) fn normalize_due(text: &str) -> String {
         }
     }
     t.to_string()
+}
+
+/// Whether `inline.text[from..to]` opens with an explicit status marker (checkbox text, emoji,
+/// `DONE`/`TODO`, a bold status word): a cheap screen before `derive`.
+pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
+    let text = &inline.text;
+    let to = to.min(text.len());
+    let cur = skip_ws(text, from.min(to), to);
+    let rest = &text[cur..to];
+    if rest.starts_with("[x]") || rest.starts_with("[X]") || rest.starts_with("[ ]") {
+        return true;
+    }
+    if rest
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '✅' | '✔' | '☑' | '☐' | '⬜' | '🔲'))
+    {
+        return true;
+    }
+    if PLAIN_STATUS.is_match(rest) {
+        return true;
+    }
+    strong_at(inline, cur, to).is_some_and(|(s, e)| {
+        status_done(text[s..e].trim().trim_end_matches(':')).is_some()
+    })
 }
 
 /// Derives title and fields from `inline.text[from..to]`.
@@ -312,43 +343,55 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             .find(|l| is_tracker_url(&l.url) || is_tracker_ref(&text[l.start..l.end]))
             .map(|l| tracker_of(&text[l.start..l.end], &l.url));
     }
-    if d.issue.is_none() {
-        let window = &text[from.min(to)..to];
+    let window = &text[from.min(to)..to];
+    if d.issue.is_none() && window.contains("http") {
         d.issue = URL_IN_TEXT
             .find_iter(window)
             .map(|m| m.as_str().trim_end_matches(['.', ',']))
             .find(|u| is_tracker_url(u))
-            .map(str::to_string)
-            .or_else(|| {
-                REF_IN_TEXT
-                    .captures(window)
-                    .and_then(|c| c.get(1))
-                    .map(|m| m.as_str().to_string())
-            });
+            .map(str::to_string);
+    }
+    if d.issue.is_none() && (window.contains('#') || window.contains("ug ")) {
+        d.issue = REF_IN_TEXT
+            .captures(window)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str().to_string());
     }
 
     // Trailing annotations, repeatedly: "... OWNER: amirh@ (DONE)." Bounded by the loop count.
     title_raw = collapse_ws(&title_raw);
     for _ in 0..6 {
         let before = title_raw.len();
-        if let Some(m) = TRAILING_DONE.find(&title_raw) {
+        // Byte screens keep the common no-annotation case free of regex work.
+        let t = title_raw.as_str();
+        let mut k = t.len().saturating_sub(48);
+        while !t.is_char_boundary(k) {
+            k += 1;
+        }
+        let tail = t[k..].to_ascii_lowercase();
+        let has = |needle: &str| tail.contains(needle);
+        let closes = has(")") || has("]");
+        let maybe_done = !t.is_ascii() || (closes && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv"))) || has("- done");
+        if maybe_done && let Some(m) = TRAILING_DONE.find(&title_raw) {
             if m.start() > 0 {
                 d.done = Some(true);
                 title_raw.truncate(m.start());
             }
-        } else if let Some(c) = TRAILING_OWNER.captures(&title_raw) {
+        } else if (has(":") || has("=")) && let Some(c) = TRAILING_OWNER.captures(&title_raw) {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.owner = c.get(2).map(|m| m.as_str().trim().to_string());
                 title_raw.truncate(start);
             }
-        } else if let Some(c) = TRAILING_DUE.captures(&title_raw) {
+        } else if (tail.bytes().any(|b| b.is_ascii_digit()) || has("next") || has("end of"))
+            && let Some(c) = TRAILING_DUE.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.due = c.get(2).map(|m| normalize_due(m.as_str()));
                 title_raw.truncate(start);
             }
-        } else if let Some(c) = TRAILING_PRIORITY.captures(&title_raw) {
+        } else if (closes || has("priority")) && let Some(c) = TRAILING_PRIORITY.captures(&title_raw) {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.priority = c
@@ -357,7 +400,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                     .and_then(|m| normalize_priority(m.as_str()));
                 title_raw.truncate(start);
             }
-        } else if let Some(c) = TRAILING_MENTION.captures(&title_raw) {
+        } else if has("@") && let Some(c) = TRAILING_MENTION.captures(&title_raw) {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             // Only a trailing mention after real words is an owner annotation.
             if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
@@ -370,7 +413,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 });
                 title_raw.truncate(start);
             }
-        } else if let Some(m) = TRAILING_URL.find(&title_raw) {
+        } else if t.contains("http") && let Some(m) = TRAILING_URL.find(&title_raw) {
             let url = URL_IN_TEXT
                 .find(m.as_str())
                 .map(|u| u.as_str().trim_end_matches(['.', ',', '>']).to_string());
@@ -383,7 +426,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 }
                 title_raw.truncate(m.start());
             }
-        } else if let Some(c) = TRAILING_PAREN.captures(&title_raw) {
+        } else if closes && let Some(c) = TRAILING_PAREN.captures(&title_raw) {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             let inner = c.get(1).map_or("", |m| m.as_str());
             if start > 0 && paren_is_tracker(inner, inline, from.min(to), to) {
@@ -398,8 +441,8 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         }
     }
     d.title = title_raw.trim().to_string();
-    if d.owner.is_none() {
-        d.owner = owner_anywhere(&text[from.min(to)..to]);
+    if d.owner.is_none() && (window.contains("wner") || window.contains("ssign")) {
+        d.owner = owner_anywhere(window);
     }
     if let Some(owner) = &mut d.owner {
         *owner = owner.trim_end_matches('@').trim().to_string();
@@ -577,13 +620,13 @@ mod tests {
         assert_eq!(d.title, "Cap the queue");
         assert_eq!(d.priority.as_deref(), Some("High"));
 
-        let text = "Split pools: Reads get their own pool. Writes keep theirs.".to_string();
+        let text = "Pool split: Reads get their own pool. Writes keep theirs.".to_string();
         let inline = Inline {
-            strong: vec![(0, 11)],
+            strong: vec![(0, 10)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());
-        assert_eq!(d.title, "Split pools: Reads get their own pool.");
+        assert_eq!(d.title, "Pool split: Reads get their own pool.");
 
         let text = "Add a canary stage: it catches bad configs.".to_string();
         let inline = Inline {

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::blocks::{Block, Kind};
 use super::text::collapse_ws;
@@ -81,25 +81,38 @@ static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("kind regex")
 });
 
+/// All vocabularies in one set, so a heading is scanned once.
+static VOCABULARY: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        NOT_ACTION_WORDS.as_str(),
+        ACTION.as_str(),
+        TIMELINE.as_str(),
+        LESSONS.as_str(),
+        NON_ACTION.as_str(),
+    ])
+    .expect("vocabulary set")
+});
+
 /// Classifies a heading's (or bold label's) text.
 pub(crate) fn classify(heading: &str) -> Class {
     let h = heading.trim();
-    if NOT_ACTION_WORDS.is_match(h) {
-        return Class::NonAction;
+    if h.is_empty() || h.len() > 200 {
+        return Class::Neutral;
     }
-    if ACTION.is_match(h) {
-        return Class::Action;
+    let m = VOCABULARY.matches(h);
+    if m.matched(0) {
+        Class::NonAction
+    } else if m.matched(1) {
+        Class::Action
+    } else if m.matched(2) {
+        Class::Timeline
+    } else if m.matched(3) {
+        Class::Lessons
+    } else if m.matched(4) {
+        Class::NonAction
+    } else {
+        Class::Neutral
     }
-    if TIMELINE.is_match(h) {
-        return Class::Timeline;
-    }
-    if LESSONS.is_match(h) {
-        return Class::Lessons;
-    }
-    if NON_ACTION.is_match(h) {
-        return Class::NonAction;
-    }
-    Class::Neutral
 }
 
 /// Whether a heading says its items are already done ("Immediate actions (completed)").
@@ -110,6 +123,9 @@ pub(crate) fn heading_says_done(heading: &str) -> bool {
 /// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
 pub(crate) fn kind_of(heading: &str) -> Option<String> {
     let h = heading.trim().trim_end_matches(':').trim();
+    if h.len() > 16 {
+        return None;
+    }
     let caps = KIND_WORD.captures(h)?;
     let word = caps.get(1)?.as_str().to_ascii_lowercase();
     Some(

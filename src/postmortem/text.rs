@@ -125,7 +125,8 @@ pub(crate) fn is_placeholder(title: &str) -> bool {
     if t.is_empty() || !t.chars().any(|c| c.is_alphanumeric()) {
         return true;
     }
-    PLACEHOLDER.is_match(t) || BRACED.is_match(t)
+    (t.len() <= 48 && PLACEHOLDER.is_match(t))
+        || ((t.contains('{') || t.starts_with('<')) && BRACED.is_match(t))
 }
 
 /// Base-form verbs that open an imperative action item ("Add alerts", "Document the process").
@@ -135,8 +136,8 @@ const ACTION_VERBS: &[&str] = &[
     "alert",
     "align",
     "allow",
-    "analyze",
     "analyse",
+    "analyze",
     "announce",
     "ask",
     "assess",
@@ -215,8 +216,8 @@ const ACTION_VERBS: &[&str] = &[
     "measure",
     "merge",
     "migrate",
-    "minimize",
     "minimise",
+    "minimize",
     "monitor",
     "move",
     "notify",
@@ -227,14 +228,14 @@ const ACTION_VERBS: &[&str] = &[
     "practice",
     "prepare",
     "prevent",
-    "prioritize",
     "prioritise",
+    "prioritize",
     "produce",
     "provide",
     "publish",
     "raise",
-    "reach",
     "re-evaluate",
+    "reach",
     "reconsider",
     "reduce",
     "refactor",
@@ -245,13 +246,13 @@ const ACTION_VERBS: &[&str] = &[
     "require",
     "research",
     "rethink",
+    "review",
     "revise",
     "revisit",
-    "review",
     "rewrite",
     "run",
-    "schedule",
     "scale",
+    "schedule",
     "script",
     "separate",
     "set",
@@ -261,8 +262,8 @@ const ACTION_VERBS: &[&str] = &[
     "simplify",
     "specify",
     "split",
-    "standardize",
     "standardise",
+    "standardize",
     "start",
     "stop",
     "store",

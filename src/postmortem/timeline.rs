@@ -27,8 +27,9 @@ static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("key event regex")
 });
 
-static BARE_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex"));
+static BARE_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex")
+});
 
 static START_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(reported|detected|start\s+of\s+outage|outage\s+(starts|begins|began)|first\s+noticed|declared|went\s+down|begins?\s+failing|started\s+failing)\b")
@@ -51,10 +52,7 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Timeline entries in document order, with the parsed instant when the text allows.
-pub(crate) fn extract(
-    doc: &Doc,
-    secs: &Sections,
-) -> (Vec<TimelineEntry>, Vec<Option<NaiveDateTime>>) {
+pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Option<NaiveDateTime>>) {
     let mut entries = Vec::new();
     let mut instants = Vec::new();
     let mut date: Option<NaiveDate> = None;
@@ -66,6 +64,10 @@ pub(crate) fn extract(
         let in_timeline = secs.sections[secs.of_block[i]].class == Class::Timeline;
         match &block.kind {
             Kind::Heading { .. } => {
+                pending_at = None;
+                if !block.inline.text.bytes().any(|b| b.is_ascii_digit()) {
+                    continue;
+                }
                 let t = collapse_ws(&block.inline.text);
                 if let Some(d) = leading_date(&t) {
                     date = Some(d);
@@ -94,10 +96,13 @@ pub(crate) fn extract(
                     if line.is_empty() {
                         continue;
                     }
-                    if let Some(c) = BARE_DATE.captures(line) {
-                        date = c
-                            .get(1)
-                            .and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
+                    if !line.bytes().any(|b| b.is_ascii_digit()) && pending_at.is_none() {
+                        continue;
+                    }
+                    if line.len() <= 12
+                        && let Some(c) = BARE_DATE.captures(line)
+                    {
+                        date = c.get(1).and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
                         continue;
                     }
                     let found = if let Some((at, _)) = pending_at.take() {
@@ -113,6 +118,9 @@ pub(crate) fn extract(
                         None
                     }
                     .or_else(|| {
+                        if line.len() > 200 || !KEY_EVENT.is_match(line) {
+                            return None;
+                        }
                         KEY_EVENT.captures(line).map(|c| {
                             (
                                 c.name("at").map_or("", |m| m.as_str()).trim().to_string(),
@@ -218,6 +226,9 @@ pub(crate) fn time_to_resolve(
     for block in &doc.blocks {
         let text = &block.inline.text;
         if !text.contains(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if !(text.contains("ime to") || text.contains("IME TO") || text.contains("uration")) {
             continue;
         }
         for c in STATED.captures_iter(text) {
