@@ -515,3 +515,41 @@ async fn a_deleted_tracking_issue_is_replaced_on_the_next_push() {
         assert_eq!(listed, !issue.title.starts_with("Review"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_transferred_follow_up_is_noticed_when_its_item_changes() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let review = by_title(&h.follow_up_issues(), "Review the timeouts").number;
+    let elsewhere = postmortem_bot::ids::RepoName::new("octo-org", "payments");
+    h.fake.transfer_issue(&repo(), review, &elsewhere).unwrap();
+    // No `issues` event arrives (missed delivery): the next run notices on its own.
+    push_checkout(
+        &h,
+        &[
+            ITEMS[0],
+            ITEMS[1],
+            "Review the timeouts between checkout and payments, and retries",
+        ],
+    )
+    .await;
+    assert_eq!(h.follow_up_issues().len(), 2, "not recreated here");
+    let body = tracking_issue(&h).body.unwrap_or_default();
+    assert!(!body.contains(&format!("#{review}\n")), "{body}");
+    // And it stays quiet afterwards.
+    h.fake.clear_requests();
+    push_checkout(
+        &h,
+        &[
+            ITEMS[0],
+            ITEMS[1],
+            "Review the timeouts between checkout and payments, and retries",
+        ],
+    )
+    .await;
+    assert!(
+        h.fake.requests().iter().all(|r| r.method == "GET"),
+        "{:#?}",
+        h.fake.requests()
+    );
+}

@@ -269,14 +269,14 @@ impl Extractor<'_> {
             let marked = fields::quick_marker(inline, 0, inline.text.len());
             let maybe = match ctx {
                 Ctx::NonAction => label == Some(Class::Action),
-                Ctx::Neutral | Ctx::Lessons => {
-                    marked || label.is_some_and(|c| c != Class::Neutral)
-                }
+                Ctx::Neutral | Ctx::Lessons => marked || label.is_some_and(|c| c != Class::Neutral),
                 _ => {
                     marked
                         || label.is_some_and(|c| c != Class::Neutral)
                         || self.tail.is_some_and(|t| t.dangling)
-                        || text::is_forward_looking(&inline.text[..text::first_sentence_end(&inline.text)])
+                        || text::is_forward_looking(
+                            &inline.text[..text::first_sentence_end(&inline.text)],
+                        )
                 }
             };
             if !maybe {

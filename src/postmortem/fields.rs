@@ -187,9 +187,8 @@ pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
     if PLAIN_STATUS.is_match(rest) {
         return true;
     }
-    strong_at(inline, cur, to).is_some_and(|(s, e)| {
-        status_done(text[s..e].trim().trim_end_matches(':')).is_some()
-    })
+    strong_at(inline, cur, to)
+        .is_some_and(|(s, e)| status_done(text[s..e].trim().trim_end_matches(':')).is_some())
 }
 
 /// Derives title and fields from `inline.text[from..to]`.
@@ -371,13 +370,18 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         let tail = t[k..].to_ascii_lowercase();
         let has = |needle: &str| tail.contains(needle);
         let closes = has(")") || has("]");
-        let maybe_done = !t.is_ascii() || (closes && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv"))) || has("- done");
+        let maybe_done = !t.is_ascii()
+            || (closes
+                && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv")))
+            || has("- done");
         if maybe_done && let Some(m) = TRAILING_DONE.find(&title_raw) {
             if m.start() > 0 {
                 d.done = Some(true);
                 title_raw.truncate(m.start());
             }
-        } else if (has(":") || has("=")) && let Some(c) = TRAILING_OWNER.captures(&title_raw) {
+        } else if (has(":") || has("="))
+            && let Some(c) = TRAILING_OWNER.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.owner = c.get(2).map(|m| m.as_str().trim().to_string());
@@ -391,7 +395,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.due = c.get(2).map(|m| normalize_due(m.as_str()));
                 title_raw.truncate(start);
             }
-        } else if (closes || has("priority")) && let Some(c) = TRAILING_PRIORITY.captures(&title_raw) {
+        } else if (closes || has("priority"))
+            && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
                 d.priority = c
@@ -400,7 +406,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                     .and_then(|m| normalize_priority(m.as_str()));
                 title_raw.truncate(start);
             }
-        } else if has("@") && let Some(c) = TRAILING_MENTION.captures(&title_raw) {
+        } else if has("@")
+            && let Some(c) = TRAILING_MENTION.captures(&title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             // Only a trailing mention after real words is an owner annotation.
             if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
@@ -413,7 +421,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 });
                 title_raw.truncate(start);
             }
-        } else if t.contains("http") && let Some(m) = TRAILING_URL.find(&title_raw) {
+        } else if t.contains("http")
+            && let Some(m) = TRAILING_URL.find(&title_raw)
+        {
             let url = URL_IN_TEXT
                 .find(m.as_str())
                 .map(|u| u.as_str().trim_end_matches(['.', ',', '>']).to_string());

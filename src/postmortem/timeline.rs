@@ -27,9 +27,8 @@ static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("key event regex")
 });
 
-static BARE_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex")
-});
+static BARE_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex"));
 
 static START_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(reported|detected|start\s+of\s+outage|outage\s+(starts|begins|began)|first\s+noticed|declared|went\s+down|begins?\s+failing|started\s+failing)\b")
@@ -52,7 +51,10 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Timeline entries in document order, with the parsed instant when the text allows.
-pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Option<NaiveDateTime>>) {
+pub(crate) fn extract(
+    doc: &Doc,
+    secs: &Sections,
+) -> (Vec<TimelineEntry>, Vec<Option<NaiveDateTime>>) {
     let mut entries = Vec::new();
     let mut instants = Vec::new();
     let mut date: Option<NaiveDate> = None;
@@ -102,7 +104,9 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if line.len() <= 12
                         && let Some(c) = BARE_DATE.captures(line)
                     {
-                        date = c.get(1).and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
+                        date = c
+                            .get(1)
+                            .and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
                         continue;
                     }
                     let found = if let Some((at, _)) = pending_at.take() {
