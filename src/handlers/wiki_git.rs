@@ -87,20 +87,33 @@ impl WikiCache {
             .join(format!("{}.wiki.git", safe_name(repo.name())))
     }
 
+    fn lock_for(&self, repo: &RepoName) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        locks.entry(repo.clone()).or_default().clone()
+    }
+
+    /// Deletes the wiki's clone (the App was uninstalled: its data goes).
+    pub async fn forget(&self, repo: &RepoName) -> anyhow::Result<()> {
+        let _turn = self.lock_for(repo).lock_owned().await;
+        let dir = self.dir_for(repo);
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(anyhow::Error::new(e).context(format!("removing {}", dir.display())))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Clones the wiki the first time, fetches it afterwards; returns it held for reading.
     pub async fn update(
         &self,
         repo: &RepoName,
         token: &SecretString,
     ) -> Result<WikiClone, WikiError> {
-        let lock = {
-            let mut locks = self
-                .locks
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            locks.entry(repo.clone()).or_default().clone()
-        };
-        let turn = lock.lock_owned().await;
+        let turn = self.lock_for(repo).lock_owned().await;
         let dir = self.dir_for(repo);
         let url = self.clone_url(repo);
         if dir.join("HEAD").is_file() {
@@ -379,6 +392,9 @@ mod tests {
             refused.update(&repo, &wrong).await,
             Err(WikiError::Other(_))
         ));
+        cache.forget(&repo).await.unwrap();
+        assert!(!root.path().join("octo/wiki-test.wiki.git").exists());
+        cache.forget(&repo).await.unwrap();
         let none = RepoName::new("octo", "no-wiki");
         fake.add_repo(installation, &none);
         assert!(matches!(
