@@ -553,3 +553,18 @@ async fn a_transferred_follow_up_is_noticed_when_its_item_changes() {
         h.fake.requests()
     );
 }
+
+#[tokio::test]
+async fn a_postmortem_grown_too_large_is_not_read_rather_than_cut_short() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let filler = "Padding paragraph for a very long appendix.\n\n".repeat(60_000);
+    let huge = format!("{filler}{}", checkout_postmortem(&["Only this item"]));
+    assert!(huge.len() > 2 * 1024 * 1024);
+    h.push(&[(PATH, Some(huge.as_str()))]).await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 3);
+    for issue in h.follow_up_issues() {
+        assert!(h.bot_comments(issue.number).is_empty(), "nothing removed");
+    }
+}

@@ -219,7 +219,9 @@ async fn sync_file(
     let Some(bytes) = client.get_file(repo, path, &event.after).await? else {
         return Ok(());
     };
-    let text = String::from_utf8_lossy(&bytes);
+    let Some(text) = sources::document_text(path, &bytes) else {
+        return Ok(());
+    };
     let fallback = sources::file_title(path);
     let outcomes = sources::sync_document(
         handlers,

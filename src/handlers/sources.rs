@@ -22,7 +22,17 @@ use crate::store::NewPostMortem;
 /// Bounds on a repository scan, so a huge repository costs bounded work.
 const MAX_SCAN_DIRECTORIES: usize = 200;
 const MAX_SCAN_FILES: usize = 200;
-const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Larger documents are not read at all: cutting one short would look like removed items.
+pub const MAX_DOCUMENT_BYTES: usize = 2 * 1024 * 1024;
+
+/// The text of a post-mortem file, or `None` (logged) when it is too large to read.
+pub fn document_text(path: &str, bytes: &[u8]) -> Option<String> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        warn!(path, bytes = bytes.len(), "post-mortem too large; not read");
+        return None;
+    }
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
 
 /// Parsed settings per repository, so an unchanged file is parsed once per process. The store
 /// holds the text (the last valid one), so every replica sees the same settings.
@@ -451,7 +461,9 @@ pub async fn scan(
         let Some(bytes) = client.get_file(repo, &path, &branch).await? else {
             continue;
         };
-        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FILE_BYTES)]).into_owned();
+        let Some(text) = document_text(&path, &bytes) else {
+            continue;
+        };
         found.push(Candidate {
             source: Source::File {
                 repo: repo.clone(),

@@ -20,8 +20,12 @@ use crate::ids::RepoName;
 /// A clone or fetch that takes longer is stuck (the job retries later).
 const GIT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Pages larger than this are not read (a hostile page must stay cheap).
+/// Pages larger than this are not read (a hostile page must stay cheap, and cutting one short
+/// would look like removed items).
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Listings and other output past this are refused rather than read in part.
+const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Wiki page files git keeps as Markdown.
 const MARKDOWN_EXTENSIONS: [&str; 3] = ["md", "markdown", "mdown"];
@@ -193,6 +197,21 @@ impl WikiClone {
             return Ok(None);
         };
         let spec = format!("{rev}:{}", page.path);
+        let size = run_git(Some(&self.dir), &["cat-file", "-s", &spec], None)
+            .await
+            .map_err(anyhow::Error::from)?;
+        if size
+            .trim()
+            .parse::<usize>()
+            .map_or(true, |n| n > MAX_PAGE_BYTES)
+        {
+            tracing::warn!(
+                page = page_name,
+                size = size.trim(),
+                "wiki page too large; not read"
+            );
+            return Ok(None);
+        }
         let text = run_git(Some(&self.dir), &["cat-file", "blob", &spec], None)
             .await
             .map_err(anyhow::Error::from)?;
@@ -287,8 +306,13 @@ async fn run_git(
         .map_err(|_| anyhow::anyhow!("git {} took longer than {GIT_TIMEOUT:?}", args[0]))?
         .context("waiting for git")?;
     if output.status.success() {
-        let bytes = &output.stdout[..output.stdout.len().min(MAX_PAGE_BYTES)];
-        return Ok(String::from_utf8_lossy(bytes).into_owned());
+        if output.stdout.len() > MAX_OUTPUT_BYTES {
+            return Err(WikiError::Other(anyhow::anyhow!(
+                "git {} printed more than {MAX_OUTPUT_BYTES} bytes",
+                args[0]
+            )));
+        }
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     let missing = ["not found", "does not appear to be a git repository", "404"]
