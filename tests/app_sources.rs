@@ -568,3 +568,39 @@ async fn a_postmortem_grown_too_large_is_not_read_rather_than_cut_short() {
         assert!(h.bot_comments(issue.number).is_empty(), "nothing removed");
     }
 }
+
+#[tokio::test]
+async fn calls_per_wiki_edit_changing_one_item_of_ten_are_a_small_constant() {
+    let h = Harness::start().await;
+    let page = |changed: Option<&str>| {
+        let mut items: Vec<String> = (1..=10)
+            .map(|n| format!("Follow-up number {n} about the database failover"))
+            .collect();
+        if let Some(changed) = changed {
+            items[3] = changed.to_string();
+        }
+        let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+        checkout_postmortem(&refs)
+    };
+    h.edit_wiki("Incident database failover", &page(None)).await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 10);
+    h.fake.clear_requests();
+    let reworded = "Follow-up number 4 about the database failover, reworded";
+    h.edit_wiki("Incident database failover", &page(Some(reworded)))
+        .await;
+    h.settle().await;
+    let calls = h.fake.requests();
+    let git = calls
+        .iter()
+        .filter(|r| r.path.contains(".wiki.git"))
+        .count();
+    eprintln!(
+        "figure: a wiki edit changing 1 item of 10 made {} REST calls and {git} git HTTP requests \
+         (a fetch into the cached clone)",
+        calls.len() - git
+    );
+    assert!(calls.len() - git <= 3, "{calls:#?}");
+    assert!(git <= 3, "a fetch, not a clone of everything: {calls:#?}");
+    assert!(h.follow_up_issues().iter().any(|i| i.title == reworded));
+}
