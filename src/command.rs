@@ -13,8 +13,34 @@ pub enum Command {
     TrackWiki(String),
     /// `/postmortem sync`: track every post-mortem the repository holds (ends onboarding).
     Sync,
+    /// `/postmortem status`: a table of this post-mortem's follow-ups.
+    Status,
+    /// `/postmortem digest`: post this repository's digest now.
+    Digest,
+    /// `/postmortem snooze 2w` on a follow-up issue: no reminders for that many days.
+    Snooze { days: u32 },
+    /// `/postmortem unsnooze`.
+    Unsnooze,
     /// A subcommand we do not know; answered with usage.
     Unknown(String),
+}
+
+/// The longest snooze: a year. Longer is a decision to close the item, not to snooze it.
+pub const MAX_SNOOZE_DAYS: u32 = 365;
+
+/// `3d`, `2w`, `10 days`, `1 week` → days; `None` when unreadable, zero or over a year.
+pub fn parse_snooze(text: &str) -> Option<u32> {
+    let text = text.trim().to_ascii_lowercase();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: u32 = number.parse().ok()?;
+    let per = match unit.trim() {
+        "d" | "day" | "days" => 1,
+        "w" | "wk" | "week" | "weeks" => 7,
+        _ => return None,
+    };
+    n.checked_mul(per)
+        .filter(|d| (1..=MAX_SNOOZE_DAYS).contains(d))
 }
 
 const COMMAND: &str = "/postmortem";
@@ -63,6 +89,16 @@ fn command_line(line: &str) -> Option<Command> {
     Some(match words.next() {
         None => Command::Run,
         Some(word) if word.eq_ignore_ascii_case("help") => Command::Help,
+        Some(word) if word.eq_ignore_ascii_case("status") => Command::Status,
+        Some(word) if word.eq_ignore_ascii_case("digest") => Command::Digest,
+        Some(word) if word.eq_ignore_ascii_case("unsnooze") => Command::Unsnooze,
+        Some(word) if word.eq_ignore_ascii_case("snooze") => {
+            let amount: Vec<&str> = words.collect();
+            match parse_snooze(&amount.join(" ")) {
+                Some(days) => Command::Snooze { days },
+                None => Command::Unknown(rest.trim().to_string()),
+            }
+        }
         Some(word) if word.eq_ignore_ascii_case("sync") && words.next().is_none() => Command::Sync,
         Some(word) if is_wiki_url(word) && words.next().is_none() => {
             Command::TrackWiki(word.to_string())
@@ -144,9 +180,45 @@ mod tests {
                 "/postmortem sync now",
                 Some(Command::Unknown("sync now".into())),
             ),
+            ("/postmortem status", Some(Command::Status)),
+            ("/postmortem Digest", Some(Command::Digest)),
+            ("/postmortem snooze 2w", Some(Command::Snooze { days: 14 })),
+            (
+                "/postmortem snooze 10 days",
+                Some(Command::Snooze { days: 10 }),
+            ),
+            ("/postmortem unsnooze", Some(Command::Unsnooze)),
+            (
+                "/postmortem snooze",
+                Some(Command::Unknown("snooze".into())),
+            ),
+            (
+                "/postmortem snooze forever",
+                Some(Command::Unknown("snooze forever".into())),
+            ),
         ];
         for (comment, expected) in cases {
             assert_eq!(&parse_command(comment), expected, "comment: {comment:?}");
+        }
+    }
+
+    #[test]
+    fn snooze_durations() {
+        let cases: &[(&str, Option<u32>)] = &[
+            ("2w", Some(14)),
+            ("3d", Some(3)),
+            ("1 week", Some(7)),
+            ("10 Days", Some(10)),
+            ("52w", Some(364)),
+            ("53w", None),
+            ("0d", None),
+            ("2", None),
+            ("w", None),
+            ("2 fortnights", None),
+            ("99999999999d", None),
+        ];
+        for (text, days) in cases {
+            assert_eq!(parse_snooze(text), *days, "{text}");
         }
     }
 }

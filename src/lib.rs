@@ -6,6 +6,7 @@
 pub mod app;
 pub mod command;
 pub mod config;
+pub mod digest;
 pub mod fake_github;
 pub mod github;
 pub mod handlers;
@@ -14,6 +15,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod migrate;
 pub mod plan;
+pub mod policy;
 pub mod postmortem;
 pub mod render;
 pub mod render_sources;

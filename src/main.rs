@@ -1,13 +1,16 @@
-//! The `postmortem-bot` command line: serve, parse, migrate, check-config.
+//! The `postmortem-bot` command line: serve, parse, check-config, nag, digest, migrate.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use postmortem_bot::app::App;
 use postmortem_bot::config::{ServeArgs, Settings, load_env_file};
+use postmortem_bot::ids::RepoName;
+use postmortem_bot::jobs::scheduler::{self, Scheduler, Sweep};
 use tracing::info;
 
 #[derive(Debug, Parser)]
@@ -54,6 +57,50 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Run one nag sweep now, with the server's settings and database.
+    Nag(Box<SweepArgs>),
+    /// Run one digest sweep now (every repository whose digest is due, or just `--repo`).
+    Digest {
+        /// Only this repository, OWNER/REPO.
+        #[arg(long)]
+        repo: Option<RepoName>,
+        #[command(flatten)]
+        sweep: Box<SweepArgs>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// Print what would be sent; touch nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The clock to sweep at (RFC 3339), instead of now.
+    #[arg(long, value_parser = parse_rfc3339)]
+    now: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2026-11-23T09:00:00Z"))
+}
+
+async fn sweep(args: SweepArgs, sweep: Sweep) -> anyhow::Result<()> {
+    let settings = Settings::from_args(args.serve)?;
+    let now = args.now.unwrap_or_else(Utc::now);
+    let report = scheduler::run_once(settings, sweep, now, args.dry_run).await?;
+    write_stdout(&report)
+}
+
+fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    init_logging();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(future))
 }
 
 fn read_input(file: &Path) -> anyhow::Result<Vec<u8>> {
@@ -139,6 +186,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::from_args(args)?;
     let bind = settings.bind;
     let app = App::start(settings).await?;
+    let scheduler = Scheduler::start(
+        app.store().clone(),
+        app.state.signals.clone(),
+        app.state.settings.jobs.max_attempts,
+        scheduler::TICK,
+    );
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -148,6 +201,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("the server stopped")?;
     info!("shutting down: letting running jobs finish");
+    scheduler.shutdown().await;
     app.shutdown().await;
     Ok(())
 }
@@ -204,19 +258,10 @@ fn main() -> ExitCode {
             to,
             batch,
             verify,
-        } => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")
-            .and_then(|runtime| runtime.block_on(migrate_command(&from, &to, batch, verify))),
-        Command::Serve(args) => {
-            init_logging();
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")
-                .and_then(|runtime| runtime.block_on(serve(*args)))
-        }
+        } => run_async(migrate_command(&from, &to, batch, verify)),
+        Command::Serve(args) => run_async(serve(*args)),
+        Command::Nag(args) => run_async(sweep(*args, Sweep::Nag)),
+        Command::Digest { repo, sweep: args } => run_async(sweep(*args, Sweep::Digest { repo })),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

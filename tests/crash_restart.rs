@@ -37,7 +37,7 @@ async fn a_process_killed_mid_job_completes_the_work_once_after_a_restart() {
     fake.inject(Fault::new(
         Method::GET,
         format!("/repos/{}/issues/{issue}", repo()),
-        FaultKind::Delay(Duration::from_secs(600)),
+        FaultKind::Hold,
     ));
     let comment = fake
         .add_comment(&repo(), issue, MAINTAINER, "/postmortem")
@@ -49,10 +49,7 @@ async fn a_process_killed_mid_job_completes_the_work_once_after_a_restart() {
             .await,
         202
     );
-    eventually("the job stuck reading the issue", WAIT, || async {
-        fake.armed_faults().is_empty()
-    })
-    .await;
+    fake.wait_until(WAIT, |f| f.held() == 1).await.unwrap();
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     assert_eq!(jobs(&pool).await, vec![("running".to_string(), 1)]);
     first.kill().await;

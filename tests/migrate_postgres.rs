@@ -136,6 +136,30 @@ async fn populate(s: &DynStore) {
             .unwrap();
         }
     }
+    for (n, repo) in ["a", "b"].into_iter().enumerate() {
+        let repo = RepoName::new("org-7", repo);
+        s.put_repo_settings(&store::StoredRepoSettings {
+            installation_id: InstallationId(7),
+            repo: repo.clone(),
+            text: format!("nag_after_days: {}\n", 10 + n),
+            commit: (n == 0).then(|| "0123abc".to_string()),
+            updated_at: t(50),
+        })
+        .await
+        .unwrap();
+        s.put_onboarding(&store::Onboarding {
+            installation_id: InstallationId(7),
+            repo,
+            issue: (n == 0).then_some(IssueNumber(77)),
+            state: [
+                store::OnboardingState::Pending,
+                store::OnboardingState::Done,
+            ][n],
+            updated_at: t(60),
+        })
+        .await
+        .unwrap();
+    }
     assert!(
         s.try_lease(
             "source:issue:org-7/a#1",
@@ -188,6 +212,8 @@ async fn a_populated_sqlite_file_becomes_identical_postgres_rows() {
     assert_eq!(count("deliveries").target, 40);
     assert_eq!(count("follow_ups").target, 20);
     assert_eq!(count("leases").target, 1);
+    assert_eq!(count("repo_settings").target, 2);
+    assert_eq!(count("onboardings").target, 2);
     assert!(counts.iter().all(|c| c.source == c.target), "{counts:?}");
     assert_eq!(
         migrate::verify(&sqlite_url, &schema.url).await.unwrap(),
@@ -208,6 +234,17 @@ async fn a_populated_sqlite_file_becomes_identical_postgres_rows() {
         assert_eq!(
             pg.list_follow_ups(pm.id).await.unwrap(),
             sqlite.list_follow_ups(pm.id).await.unwrap()
+        );
+    }
+    for name in ["a", "b"] {
+        let repo = RepoName::new("org-7", name);
+        assert_eq!(
+            pg.get_repo_settings(&repo).await.unwrap(),
+            sqlite.get_repo_settings(&repo).await.unwrap()
+        );
+        assert_eq!(
+            pg.get_onboarding(&repo).await.unwrap(),
+            sqlite.get_onboarding(&repo).await.unwrap()
         );
     }
     assert_eq!(

@@ -10,8 +10,8 @@ use std::time::Duration;
 use http::Method;
 use postmortem_bot::fake_github::{Fault, FaultKind};
 use process_support::{
-    MAINTAINER, POSTMORTEM, Replica, ReplicaOptions, Schema, bot_comments, comment_payload,
-    eventually, expected_titles, fake, follow_up_titles, postgres_url, repo,
+    INSTALLATION, MAINTAINER, POSTMORTEM, Replica, ReplicaOptions, Schema, bot_comments,
+    comment_payload, eventually, expected_titles, fake, follow_up_titles, postgres_url, repo,
 };
 
 const WAIT: Duration = Duration::from_secs(120);
@@ -86,6 +86,7 @@ async fn two_hundred_deliveries_split_between_two_replicas_are_each_processed_on
         .await
         .unwrap();
     assert_eq!(deliveries_stored, 200);
+    assert_eq!(fake.max_concurrent_mutations(INSTALLATION), 1);
     assert_eq!(
         fake.count(
             "POST",
@@ -116,21 +117,14 @@ async fn a_replica_killed_mid_job_has_its_job_finished_by_the_other_once() {
     let issue = fake.add_issue(&repo(), MAINTAINER, "Post-mortem: queue", POSTMORTEM);
     // Reading the post-mortem hangs: whoever takes the job is stuck mid-job.
     let read_issue = format!("/repos/{}/issues/{issue}", repo());
-    fake.inject(Fault::new(
-        Method::GET,
-        read_issue,
-        FaultKind::Delay(Duration::from_secs(600)),
-    ));
+    fake.inject(Fault::new(Method::GET, read_issue, FaultKind::Hold));
     let comment = fake
         .add_comment(&repo(), issue, MAINTAINER, "/postmortem")
         .unwrap();
     let payload = comment_payload(&fake, issue.0, comment, MAINTAINER);
     assert_eq!(a.deliver("issue_comment", "kill-me", &payload).await, 202);
 
-    eventually("the job stuck reading the issue", WAIT, || async {
-        fake.armed_faults().is_empty()
-    })
-    .await;
+    fake.wait_until(WAIT, |f| f.held() == 1).await.unwrap();
     let pool = schema.pool().await;
     let holder = jobs(&pool).await[0]
         .2
@@ -279,6 +273,7 @@ async fn mutations_of_one_installation_go_out_one_at_a_time_across_replicas() {
         mutations.iter().map(|r| &r.path).collect::<Vec<_>>()
     );
     assert_eq!(mutations.len(), 4);
+    assert_eq!(fake.max_concurrent_mutations(INSTALLATION), 1);
 
     a.stop().await;
     b.stop().await;

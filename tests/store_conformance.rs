@@ -7,6 +7,8 @@ mod fixture;
 mod lease_cases;
 #[path = "store/queue_cases.rs"]
 mod queue_cases;
+#[path = "store/schedule_cases.rs"]
+mod schedule_cases;
 #[path = "store/source_cases.rs"]
 mod source_cases;
 #[path = "store/tracking_cases.rs"]
@@ -78,6 +80,9 @@ conformance!(
     source_cases::onboarding_moves_from_pending_to_done,
     source_cases::uninstalling_deletes_settings_and_onboarding,
     source_cases::a_renamed_postmortem_keeps_its_follow_ups,
+    schedule_cases::nag_candidates_are_quiet_open_unsnoozed_items_quietest_first,
+    schedule_cases::nags_activity_and_snoozes_touch_only_their_fields,
+    schedule_cases::digests_are_recorded_once_per_week,
 );
 
 /// What only the SQLite backend promises: the in-memory URL, WAL on files, and the URL check.

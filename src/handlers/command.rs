@@ -62,6 +62,12 @@ pub async fn on_issue_comment(
                 .create_comment(repo, event.issue.number, &render::usage())
                 .await?;
         }
+        Command::Status => super::digest::on_status_command(handlers, &client, event).await?,
+        Command::Digest => super::digest::on_digest_command(handlers, &client, event).await?,
+        Command::Snooze { days } => {
+            super::nag::snooze(handlers, &client, event, Some(days)).await?
+        }
+        Command::Unsnooze => super::nag::snooze(handlers, &client, event, None).await?,
         Command::Run => {
             let issue = client
                 .get_issue(repo, event.issue.number)
@@ -92,6 +98,13 @@ pub async fn on_issue_comment(
                 },
             )
             .await?;
+            handlers
+                .store
+                .set_time_to_resolve(
+                    outcome.postmortem.id,
+                    parsed.figures.time_to_resolve_minutes,
+                )
+                .await?;
             client
                 .create_comment(
                     repo,

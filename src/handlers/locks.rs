@@ -24,7 +24,7 @@ use crate::store::{DynStore, StoreResult};
 
 /// First and longest pause between two tries of a lease another replica holds.
 const RETRY_FIRST: Duration = Duration::from_millis(20);
-const RETRY_MAX: Duration = Duration::from_millis(500);
+const RETRY_MAX: Duration = Duration::from_millis(200);
 
 /// A named lease never outlives this without renewal, whatever the job lease: a dead replica's
 /// locks are free again quickly, while its jobs wait for their own (longer) lease.
@@ -48,19 +48,21 @@ pub fn installation_lease(installation: InstallationId) -> String {
 /// behind a slow job. New event kinds mutate unless listed here as not.
 pub fn mutating_installation(event: &WebhookEvent) -> Option<InstallationId> {
     let mutates = match event {
+        // Any command may reply, open issues or edit the tracking section.
         WebhookEvent::IssueComment(e) => {
             e.action == "created"
                 && !e.comment.user.is_bot
                 && !e.sender.is_bot
                 && parse_command(&e.comment.body).is_some()
         }
+        // The actions `issues::on_issues` acts on (it re-ticks or rewrites the checklist).
         WebhookEvent::Issues(e) => matches!(
             e.action.as_str(),
             "closed" | "reopened" | "deleted" | "transferred"
         ),
-        // Onboarding opens an issue when the App arrives on repositories.
+        // A new installation or new repositories may get their onboarding issue.
         WebhookEvent::Installation(e) => e.action == "created",
-        WebhookEvent::InstallationRepositories(e) => e.action == "added",
+        WebhookEvent::InstallationRepositories(e) => !e.added.is_empty(),
         WebhookEvent::Ping | WebhookEvent::Other { .. } => false,
         _ => true,
     };
@@ -321,5 +323,19 @@ mod tests {
         assert_eq!(mutating_installation(&event("just talk", false)), None);
         assert_eq!(mutating_installation(&event("/postmortem", true)), None);
         assert_eq!(mutating_installation(&WebhookEvent::Ping), None);
+        // A new installation may be onboarded (an issue opened); an uninstall only deletes rows.
+        let installation = |action: &str| {
+            WebhookEvent::Installation(
+                serde_json::from_value(serde_json::json!({
+                    "action": action, "installation": 7, "account": "o", "repositories": ["o/r"]
+                }))
+                .unwrap(),
+            )
+        };
+        assert_eq!(
+            mutating_installation(&installation("created")),
+            Some(InstallationId(7))
+        );
+        assert_eq!(mutating_installation(&installation("deleted")), None);
     }
 }

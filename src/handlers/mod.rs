@@ -2,9 +2,11 @@
 
 mod apply;
 mod command;
+pub mod digest;
 mod installation;
 mod issues;
 mod locks;
+pub mod nag;
 mod push;
 mod source_commands;
 mod sources;
@@ -75,6 +77,7 @@ impl Handlers {
         };
         match event {
             WebhookEvent::IssueComment(event) => {
+                nag::on_comment_activity(self, event).await?;
                 command::on_issue_comment(self, event, queued_at).await
             }
             WebhookEvent::Issues(event) => issues::on_issues(self, event).await,
@@ -145,6 +148,10 @@ impl JobRunner for Handlers {
                     .await
                     .map_err(classify)
             }
+            nag::KIND_NAG_SWEEP => nag::run_sweep(self, job).await.map_err(classify),
+            nag::KIND_NAG => nag::run_nag(self, job).await.map_err(classify),
+            digest::KIND_DIGEST_SWEEP => digest::run_sweep(self, job).await.map_err(classify),
+            digest::KIND_DIGEST => digest::run_digest(self, job).await.map_err(classify),
             other => Err(JobFailure::Permanent(anyhow::anyhow!(
                 "unknown job kind `{other}`"
             ))),

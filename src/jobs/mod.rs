@@ -2,6 +2,7 @@
 //! with backoff or give up visibly.
 
 pub mod backoff;
+pub mod scheduler;
 pub mod worker;
 
 use std::sync::Arc;

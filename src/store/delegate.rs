@@ -1,6 +1,6 @@
 //! `impl_store!`: the `Store` impl every backend shares, forwarding each method to the backend's
-//! `queue`, `leases`, `tracking` and `sources` modules (free functions of the same names taking `&self.pool`
-//! first).
+//! `queue`, `leases`, `tracking`, `sources` and `schedule` modules (free functions of the same
+//! names taking `&self.pool` first).
 
 macro_rules! impl_store {
     ($store:ty) => {
@@ -221,6 +221,103 @@ macro_rules! impl_store {
                 onboarding: &$crate::store::Onboarding,
             ) -> $crate::store::StoreResult<()> {
                 sources::put_onboarding(&self.pool, onboarding).await
+            }
+
+            async fn nag_candidates(
+                &self,
+                stale_before: chrono::DateTime<chrono::Utc>,
+                now: chrono::DateTime<chrono::Utc>,
+                after: Option<&$crate::store::SweepCursor>,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::NagCandidate>> {
+                schedule::nag_candidates(&self.pool, stale_before, now, after, limit).await
+            }
+
+            async fn record_nag(
+                &self,
+                postmortem_id: i64,
+                key: &str,
+                nag_count: u32,
+                at: chrono::DateTime<chrono::Utc>,
+                escalated: bool,
+            ) -> $crate::store::StoreResult<()> {
+                schedule::record_nag(&self.pool, postmortem_id, key, nag_count, at, escalated).await
+            }
+
+            async fn record_human_activity(
+                &self,
+                repo: &$crate::ids::RepoName,
+                issue: $crate::ids::IssueNumber,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                schedule::record_human_activity(&self.pool, repo, issue, at).await
+            }
+
+            async fn set_snooze(
+                &self,
+                postmortem_id: i64,
+                key: &str,
+                until: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::store::StoreResult<()> {
+                schedule::set_snooze(&self.pool, postmortem_id, key, until).await
+            }
+
+            async fn list_repo_follow_ups(
+                &self,
+                repo: &$crate::ids::RepoName,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::TrackedFollowUp>> {
+                schedule::list_repo_follow_ups(&self.pool, repo).await
+            }
+
+            async fn digest_repositories(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::DigestRepository>> {
+                schedule::digest_repositories(&self.pool).await
+            }
+
+            async fn digest_issue(
+                &self,
+                repo: &$crate::ids::RepoName,
+            ) -> $crate::store::StoreResult<Option<$crate::ids::IssueNumber>> {
+                schedule::digest_issue(&self.pool, repo).await
+            }
+
+            async fn set_digest_issue(
+                &self,
+                repo: &$crate::ids::RepoName,
+                issue: $crate::ids::IssueNumber,
+            ) -> $crate::store::StoreResult<()> {
+                schedule::set_digest_issue(&self.pool, repo, issue).await
+            }
+
+            async fn record_digest(
+                &self,
+                record: &$crate::store::DigestRecord,
+            ) -> $crate::store::StoreResult<()> {
+                schedule::record_digest(&self.pool, record).await
+            }
+
+            async fn digest_history(
+                &self,
+                repo: &$crate::ids::RepoName,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::DigestRecord>> {
+                schedule::digest_history(&self.pool, repo, limit).await
+            }
+
+            async fn set_time_to_resolve(
+                &self,
+                postmortem_id: i64,
+                minutes: Option<i64>,
+            ) -> $crate::store::StoreResult<()> {
+                schedule::set_time_to_resolve(&self.pool, postmortem_id, minutes).await
+            }
+
+            async fn times_to_resolve(
+                &self,
+                repo: &$crate::ids::RepoName,
+            ) -> $crate::store::StoreResult<Vec<(i64, i64)>> {
+                schedule::times_to_resolve(&self.pool, repo).await
             }
         }
     };

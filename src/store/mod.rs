@@ -200,6 +200,31 @@ impl OnboardingState {
     }
 }
 
+/// A follow-up a nag sweep looks at, with what the nag needs from its post-mortem.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NagCandidate {
+    pub installation_id: InstallationId,
+    pub repo: RepoName,
+    pub postmortem_title: String,
+    pub tracking_issue: Option<IssueNumber>,
+    pub author: Option<String>,
+    pub follow_up: TrackedFollowUp,
+}
+
+impl NagCandidate {
+    /// Where a sweep that stopped at this candidate resumes.
+    pub fn cursor(&self) -> SweepCursor {
+        SweepCursor {
+            activity: self
+                .follow_up
+                .last_human_activity
+                .unwrap_or(self.follow_up.created_at),
+            postmortem_id: self.follow_up.postmortem_id,
+            key: self.follow_up.key.clone(),
+        }
+    }
+}
+
 /// What the App did when installed on a repository that already held post-mortems.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Onboarding {
@@ -209,6 +234,34 @@ pub struct Onboarding {
     pub issue: Option<IssueNumber>,
     pub state: OnboardingState,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A position in the nag sweep's order: quietest first (`COALESCE(last_human_activity,
+/// created_at)`), then post-mortem id, then key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepCursor {
+    pub activity: DateTime<Utc>,
+    pub postmortem_id: i64,
+    pub key: String,
+}
+
+/// A repository with tracked post-mortems, hence a weekly digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestRepository {
+    pub installation_id: InstallationId,
+    pub repo: RepoName,
+    /// When its first post-mortem was tracked.
+    pub tracked_since: DateTime<Utc>,
+}
+
+/// A digest that went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestRecord {
+    pub repo: RepoName,
+    /// `2026-W48`.
+    pub week: String,
+    pub issue: IssueNumber,
+    pub sent_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -350,6 +403,70 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts or replaces by repository. Deleted with the installation.
     async fn put_onboarding(&self, onboarding: &Onboarding) -> StoreResult<()>;
+    /// Open follow-ups with an issue, not escalated, not snoozed at `now`, that are quiet since
+    /// `stale_before` or have a due date or priority (which may make them due), quietest first,
+    /// strictly after `after`; at most `limit`. The nag policy decides on each.
+    async fn nag_candidates(
+        &self,
+        stale_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        after: Option<&SweepCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<NagCandidate>>;
+
+    /// Records a nag (or the escalation) on one follow-up, touching only its nag fields.
+    async fn record_nag(
+        &self,
+        postmortem_id: i64,
+        key: &str,
+        nag_count: u32,
+        at: DateTime<Utc>,
+        escalated: bool,
+    ) -> StoreResult<()>;
+
+    /// A human commented on `issue`: every follow-up bound to it gets `last_human_activity` (never
+    /// moved back), and its nag count and escalation reset. Returns how many follow-ups matched.
+    async fn record_human_activity(
+        &self,
+        repo: &RepoName,
+        issue: IssueNumber,
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Snoozes one follow-up until `until`, or ends its snooze with `None`.
+    async fn set_snooze(
+        &self,
+        postmortem_id: i64,
+        key: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+
+    /// Every follow-up of every post-mortem of `repo`, by post-mortem id then document order.
+    async fn list_repo_follow_ups(&self, repo: &RepoName) -> StoreResult<Vec<TrackedFollowUp>>;
+
+    /// Repositories with at least one tracked post-mortem, by name.
+    async fn digest_repositories(&self) -> StoreResult<Vec<DigestRepository>>;
+
+    /// The long-lived issue the repository's digests are posted on.
+    async fn digest_issue(&self, repo: &RepoName) -> StoreResult<Option<IssueNumber>>;
+
+    async fn set_digest_issue(&self, repo: &RepoName, issue: IssueNumber) -> StoreResult<()>;
+
+    /// Records a digest as sent; recording the same week again keeps the first record.
+    async fn record_digest(&self, record: &DigestRecord) -> StoreResult<()>;
+
+    /// The repository's digests, newest week first, at most `limit`.
+    async fn digest_history(&self, repo: &RepoName, limit: u32) -> StoreResult<Vec<DigestRecord>>;
+
+    /// Keeps the post-mortem's time to resolve (minutes, from its timeline) for the digest.
+    async fn set_time_to_resolve(
+        &self,
+        postmortem_id: i64,
+        minutes: Option<i64>,
+    ) -> StoreResult<()>;
+
+    /// `(postmortem id, minutes)` for the repository's post-mortems whose time to resolve is known.
+    async fn times_to_resolve(&self, repo: &RepoName) -> StoreResult<Vec<(i64, i64)>>;
 }
 
 /// Opens (and migrates) the store named by a database URL: `sqlite:...` (a file, or

@@ -314,3 +314,98 @@ pub fn shared_dir() -> Option<PathBuf> {
         .into_iter()
         .find(|p| p.is_dir())
 }
+
+// ---- scheduling: a controllable clock for nags and digests --------------------------------------
+
+impl Harness {
+    /// One scheduler tick at `now` (any time, past or future), then waits for every job it caused.
+    pub async fn tick(&self, now: chrono::DateTime<chrono::Utc>) {
+        postmortem_bot::jobs::scheduler::tick(self.app.store().as_ref(), now, 4)
+            .await
+            .expect("the tick queues its sweeps");
+        self.app.state.signals.job_queued.notify_waiters();
+        self.settle().await;
+    }
+
+    /// Rewrites the stored follow-up bound to `issue` (to backdate it, give it a due date, ...).
+    pub async fn edit_follow_up(
+        &self,
+        issue: IssueNumber,
+        edit: impl FnOnce(&mut postmortem_bot::store::TrackedFollowUp),
+    ) {
+        let store = self.app.store();
+        let mut f = store
+            .find_follow_up_by_issue(&repo(), issue)
+            .await
+            .expect("the store answers")
+            .expect("the issue is a tracked follow-up");
+        edit(&mut f);
+        store.upsert_follow_up(&f).await.expect("the store writes");
+    }
+
+    /// Moves the follow-up bound to `issue` back to having been tracked since `at` (the store keeps
+    /// the first `created_at` on every upsert, so this writes the column directly).
+    pub async fn backdate(&self, issue: IssueNumber, at: chrono::DateTime<chrono::Utc>) {
+        let url = format!("sqlite://{}", self.db.display());
+        let store = postmortem_bot::store::sqlite::SqliteStore::connect(&url)
+            .await
+            .expect("the database opens");
+        let done = sqlx::query(
+            "UPDATE follow_ups SET created_at = ?1
+             WHERE issue = ?2 AND postmortem_id IN (SELECT id FROM postmortems WHERE repo = ?3)",
+        )
+        .bind(at.timestamp_micros())
+        .bind(issue.0 as i64)
+        .bind(repo().to_string())
+        .execute(store.pool())
+        .await
+        .expect("the update runs");
+        assert_eq!(done.rows_affected(), 1, "one follow-up on #{issue}");
+        store.pool().close().await;
+    }
+
+    pub async fn follow_up(&self, issue: IssueNumber) -> postmortem_bot::store::TrackedFollowUp {
+        self.app
+            .store()
+            .find_follow_up_by_issue(&repo(), issue)
+            .await
+            .expect("the store answers")
+            .expect("the issue is a tracked follow-up")
+    }
+
+    /// Adds a label to an issue through the fake's REST API, as a person would.
+    pub async fn add_label(&self, issue: IssueNumber, label: &str) {
+        let token = self.fake.issue_token(INSTALLATION);
+        let url = format!(
+            "{}/repos/{}/issues/{issue}/labels",
+            self.fake.url().trim_end_matches('/'),
+            repo()
+        );
+        let response = reqwest::Client::new()
+            .post(url)
+            .header("authorization", format!("token {token}"))
+            .header("user-agent", "harness")
+            .json(&json!({ "labels": [label] }))
+            .send()
+            .await
+            .expect("the fake answers");
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// Labels on an issue of `repo()`.
+    pub fn labels_on(&self, issue: IssueNumber) -> Vec<String> {
+        self.fake
+            .issue(&repo(), issue)
+            .map(|i| i.labels)
+            .unwrap_or_default()
+    }
+
+    /// The issue the bot opened that carries `marker` in its body (the digest issue, ...).
+    pub fn bot_issue_with(&self, marker: &str) -> Option<FakeIssue> {
+        let bot = self.fake.bot_login();
+        self.fake
+            .issues(&repo())
+            .into_iter()
+            .find(|i| i.author == bot && i.body.as_deref().is_some_and(|b| b.contains(marker)))
+    }
+}

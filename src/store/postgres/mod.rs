@@ -3,6 +3,7 @@
 
 mod leases;
 mod queue;
+mod schedule;
 mod sources;
 mod tracking;
 

@@ -5,6 +5,7 @@
 
 mod leases;
 mod queue;
+mod schedule;
 mod sources;
 mod time;
 mod tracking;

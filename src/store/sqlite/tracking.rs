@@ -290,7 +290,7 @@ pub(super) async fn find_follow_up_by_issue(
     row.map(|r| follow_up_from_row(&r)).transpose()
 }
 
-fn follow_up_from_row(row: &SqliteRow) -> StoreResult<TrackedFollowUp> {
+pub(super) fn follow_up_from_row(row: &SqliteRow) -> StoreResult<TrackedFollowUp> {
     Ok(TrackedFollowUp {
         postmortem_id: row.try_get("postmortem_id")?,
         key: row.try_get("key")?,
