@@ -232,6 +232,31 @@ fn several_incidents_on_one_page() {
 }
 
 #[test]
+fn wiki_page_with_a_title_above_dated_incidents() {
+    let pm = fixture("wiki-incidents.md");
+    assert_eq!(
+        pm.incidents,
+        ["June 22, 2018 - Approver removal", "2018-09-03 Disk full"]
+    );
+    let got: Vec<(&str, Option<&str>)> = pm
+        .follow_ups
+        .iter()
+        .map(|f| (f.title.as_str(), f.incident.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "We need a self-service way to remove approvers",
+                Some("June 22, 2018 - Approver removal")
+            ),
+            ("Add a disk usage alert", Some("2018-09-03 Disk full")),
+            ("Keep these short", None),
+        ]
+    );
+}
+
+#[test]
 fn grouping_parents_and_detail_children() {
     let pm = fixture("grouping.md");
     let archives = item(&pm, "Move archives to object storage");
@@ -259,6 +284,72 @@ fn trackers_are_read_and_stripped() {
             Some("https://github.com/acme/release/issues/91"),
             Some("Bug 44120"),
             None,
+        ]
+    );
+}
+
+#[test]
+fn field_prefixes_and_child_field_lines() {
+    let pm = parse(
+        "## Follow-ups\n\n- @alice: Rotate the keys\n- TODO(bob): Update the dashboards\n- Fix the exporter\n  - Owner: carol\n  - Due: 2024-07-01\n  - Priority: high\n  - Check the other exporters too\n",
+    );
+    assert_eq!(
+        titles(&pm),
+        [
+            "Rotate the keys",
+            "Update the dashboards",
+            "Fix the exporter"
+        ]
+    );
+    assert_eq!(pm.follow_ups[0].owner.as_deref(), Some("@alice"));
+    assert_eq!(pm.follow_ups[1].owner.as_deref(), Some("bob"));
+    let exporter = &pm.follow_ups[2];
+    assert_eq!(exporter.owner.as_deref(), Some("carol"));
+    assert_eq!(exporter.due.as_deref(), Some("2024-07-01"));
+    assert_eq!(exporter.priority.as_deref(), Some("High"));
+    assert_eq!(exporter.details, ["Check the other exporters too"]);
+}
+
+#[test]
+fn trailing_annotation_styles() {
+    let pm = parse(
+        "## Action Items\n\n- [ ] **Add alerting** (@bob, due 2024-06-01)\n- [ ] Improve dashboards — owner: @carol — P2\n- [x] ~~Fix the cron job~~ (#123)\n* Rotate credentials (done)\n",
+    );
+    let got: Vec<_> = pm
+        .follow_ups
+        .iter()
+        .map(|f| {
+            (
+                f.title.as_str(),
+                f.done,
+                f.owner.as_deref(),
+                f.due.as_deref(),
+                f.priority.as_deref(),
+                f.issue.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Add alerting",
+                false,
+                Some("@bob"),
+                Some("2024-06-01"),
+                None,
+                None
+            ),
+            (
+                "Improve dashboards",
+                false,
+                Some("@carol"),
+                None,
+                Some("P2"),
+                None
+            ),
+            ("Fix the cron job", true, None, None, None, Some("#123")),
+            ("Rotate credentials", true, None, None, None, None),
         ]
     );
 }
@@ -301,6 +392,18 @@ fn small_inline_documents() {
             &[],
         ),
         ("", &[]),
+        (
+            "## Action items\n\n### 1. Add lag alerts\n\nNothing pages on lag today.\n\n### Monitoring\n\nAlert on burn rate.\n",
+            &["Add lag alerts", "Alert on burn rate."],
+        ),
+        (
+            "## What's next\n\n- [Improve alerting](https://github.com/o/r/issues/5)\n- [o/r#6](https://github.com/o/r/issues/6)\n",
+            &["Improve alerting"],
+        ),
+        (
+            "## Follow-ups\n\n| Action owner | Follow-up task | Due date |\n|---|---|---|\n| kim | Add a canary | 2024-07-01 |\n",
+            &["Add a canary"],
+        ),
     ];
     for (doc, want) in cases {
         let pm = parse(doc);

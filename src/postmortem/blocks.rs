@@ -150,7 +150,11 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
     let mut line_starts = vec![0];
     line_starts.extend(memchr_newlines(text));
     let mut w = Walker {
-        doc: Doc::default(),
+        // Roughly one block per short line of prose; avoids repeated regrowth of a large Vec.
+        doc: Doc {
+            blocks: Vec::with_capacity(text.len() / 96),
+            metadata: None,
+        },
         frames: Vec::new(),
         items: Vec::new(),
         target: Target::None,
@@ -197,10 +201,10 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
             }
             Event::SoftBreak | Event::HardBreak => w.push_text("\n"),
             Event::TaskListMarker(checked) => {
-                if let Some(&block) = w.items.last() {
-                    if let Kind::Item { task, .. } = &mut w.doc.blocks[block].kind {
-                        *task = Some(checked);
-                    }
+                if let Some(&block) = w.items.last()
+                    && let Kind::Item { task, .. } = &mut w.doc.blocks[block].kind
+                {
+                    *task = Some(checked);
                 }
             }
             Event::FootnoteReference(_) | Event::Html(_) | Event::Rule => {}
@@ -230,11 +234,24 @@ impl Walker {
     }
 
     fn new_block(&mut self, kind: Kind, start: usize) -> usize {
+        self.new_block_sized(kind, start, 0)
+    }
+
+    /// `capacity`: the source length, so the text is copied without regrowing.
+    fn new_block_sized(&mut self, kind: Kind, start: usize, capacity: usize) -> usize {
         let line = self.line_of(start);
         let container = self.innermost_item_block();
+        let text = if self.quote_depth > 0 {
+            String::new()
+        } else {
+            String::with_capacity(capacity)
+        };
         self.doc.blocks.push(Block {
             kind,
-            inline: Inline::default(),
+            inline: Inline {
+                text,
+                ..Inline::default()
+            },
             line,
             container,
             quoted: self.quote_depth > 0,
@@ -267,7 +284,8 @@ impl Walker {
                     }
                     _ => {
                         self.mark_item_first_done();
-                        Target::Block(self.new_block(Kind::Paragraph, range.start))
+                        let len = range.end.saturating_sub(range.start);
+                        Target::Block(self.new_block_sized(Kind::Paragraph, range.start, len))
                     }
                 };
             }
@@ -291,7 +309,7 @@ impl Walker {
                 };
                 let parent = self.innermost_item_block();
                 let depth = self.items.len();
-                let block = self.new_block(
+                let block = self.new_block_sized(
                     Kind::Item {
                         depth,
                         ordered,
@@ -300,6 +318,8 @@ impl Walker {
                         parent,
                     },
                     range.start,
+                    // The range covers nested lists too; the item's own line is usually short.
+                    range.end.saturating_sub(range.start).min(160),
                 );
                 self.frames.push(Frame::Item {
                     block,
@@ -497,7 +517,8 @@ impl Walker {
     }
 
     fn push_text(&mut self, t: &str) {
-        if self.skip > 0 {
+        // Quoted text (chat logs, mail) is never mined: do not copy it.
+        if self.skip > 0 || self.quote_depth > 0 {
             return;
         }
         if let Some(inline) = self.current_inline() {

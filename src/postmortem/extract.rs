@@ -58,6 +58,9 @@ struct Extractor<'a> {
     out: Vec<FollowUp>,
     tail: Option<Tail>,
     table: Option<(usize, TableMode)>,
+    /// A sub-heading that is itself an action ("### Add lag alerts"), and its follow-up: the
+    /// prose under it is its details.
+    heading_item: Option<(usize, usize)>,
 }
 
 /// Extracts the follow-ups of a parsed document, in document order.
@@ -82,6 +85,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         out: Vec::new(),
         tail: None,
         table: None,
+        heading_item: None,
     };
     for i in 0..doc.blocks.len() {
         ex.block(i);
@@ -171,13 +175,23 @@ impl Extractor<'_> {
             return;
         }
         match &block.kind {
-            Kind::Heading { .. } => self.tail = None,
+            Kind::Heading { .. } => {
+                self.tail = None;
+                self.heading_item = None;
+                self.heading(i);
+            }
             Kind::Item { .. } => self.item(i),
             Kind::Paragraph => match block.container {
                 Some(c) => self.inner_paragraph(i, c),
                 None => {
                     self.tail = None;
-                    self.top_paragraph(i);
+                    match self.heading_item {
+                        Some((sec, f)) if sec == self.secs.of_block[i] => {
+                            let text = self.doc.blocks[i].inline.text.clone();
+                            self.add_detail(f, &text);
+                        }
+                        _ => self.top_paragraph(i),
+                    }
                 }
             },
             Kind::TableRow { .. } => {
@@ -185,6 +199,35 @@ impl Extractor<'_> {
                 self.table_row(i);
             }
         }
+    }
+
+    /// A sub-heading of an action section that names an action and holds only prose.
+    fn heading(&mut self, i: usize) {
+        let sec_idx = self.secs.of_block[i];
+        let sec = &self.secs.sections[sec_idx];
+        let parent_action = sec
+            .parent
+            .is_some_and(|p| self.secs.sections[p].class == Class::Action);
+        if sec.class != Class::Action
+            || sec.own != Class::Neutral
+            || sec.kind.is_some()
+            || sec.has_structure
+            || !parent_action
+        {
+            return;
+        }
+        let inline = &self.doc.blocks[i].inline;
+        let start = numbering_end(&inline.text);
+        if !text::starts_with_action_verb(&inline.text[start..]) {
+            return;
+        }
+        let d = fields::derive(inline, start, inline.text.len());
+        if !acceptable(&d) {
+            return;
+        }
+        let line = self.doc.blocks[i].line;
+        let f = self.new_follow_up(i, d, line);
+        self.heading_item = Some((sec_idx, f));
     }
 
     fn new_follow_up(&mut self, block: usize, d: Derived, line: usize) -> usize {
@@ -213,9 +256,44 @@ impl Extractor<'_> {
         if t.is_empty() {
             return;
         }
-        if let Some(fu) = self.out.get_mut(f) {
-            fu.details.push(t);
+        let Some(fu) = self.out.get_mut(f) else {
+            return;
+        };
+        // "Owner: kim", "Due: 2024-05-01" under an item are its fields, not details.
+        if let Some((key, value)) = t.split_once(':') {
+            let value = value.trim();
+            let key = key.trim().trim_matches(['*', '_']).to_ascii_lowercase();
+            if !value.is_empty() && value.len() <= 60 {
+                match key.as_str() {
+                    "owner" | "owners" | "assignee" | "who" | "dri" if fu.owner.is_none() => {
+                        fu.owner = Some(value.to_string());
+                        return;
+                    }
+                    "due" | "due date" | "deadline" | "eta" if fu.due.is_none() => {
+                        fu.due = Some(fields::normalize_due(value));
+                        return;
+                    }
+                    "priority" => {
+                        if let Some(p) = fields::normalize_priority(value) {
+                            fu.priority = Some(p);
+                            return;
+                        }
+                    }
+                    "status" => {
+                        if let Some(done) = fields::status_done(value) {
+                            fu.done = done;
+                            return;
+                        }
+                    }
+                    "issue" | "ticket" | "tracking" | "tracker" | "bug" if fu.issue.is_none() => {
+                        fu.issue = Some(value.to_string());
+                        return;
+                    }
+                    _ => {}
+                }
+            }
         }
+        fu.details.push(t);
     }
 
     fn item(&mut self, i: usize) {
@@ -613,6 +691,25 @@ impl Extractor<'_> {
             fu.details.extend(details);
         }
     }
+}
+
+/// End of a leading "1." / "2)" / "Step 3:" numbering.
+fn numbering_end(s: &str) -> usize {
+    let t = s.trim_start();
+    let lead = s.len() - t.len();
+    let rest = t
+        .strip_prefix("Step ")
+        .or_else(|| t.strip_prefix("step "))
+        .unwrap_or(t);
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return lead;
+    }
+    let after = &rest[digits..];
+    let Some(after) = after.strip_prefix(['.', ')', ':']) else {
+        return lead;
+    };
+    s.len() - after.trim_start().len()
 }
 
 fn acceptable(d: &Derived) -> bool {

@@ -47,6 +47,14 @@ static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(p[0-4]|high|medium|med|low|critical|urgent|sev[0-4])$").expect("prio regex")
 });
 
+static TODO_OWNER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:TODO|FIXME|ACTION)\(([^)]{1,40})\)\s*[:\-–—]?\s*").expect("todo owner regex")
+});
+
+static LEADING_MENTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(@[\w-]+(?:/[\w-]+)?)\s*[:\-–—]\s+").expect("leading mention regex")
+});
+
 static PLAIN_PRIORITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex"));
 
@@ -91,7 +99,7 @@ static TRAILING_DUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static TRAILING_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low))\s*[.;]?\s*$")
+    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low)|[\s,;\-–—]\s*(p[0-4]))\s*[.;]?\s*$")
         .expect("trailing prio regex")
 });
 
@@ -184,7 +192,7 @@ pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
     {
         return true;
     }
-    if PLAIN_STATUS.is_match(rest) {
+    if first_byte_in(rest, b"DTIWFCR") && PLAIN_STATUS.is_match(rest) {
         return true;
     }
     strong_at(inline, cur, to)
@@ -238,14 +246,30 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             } else {
                 break;
             }
-        } else if let Some(m) = PLAIN_STATUS.find(rest) {
+        } else if first_byte_in(rest, b"TFA")
+            && let Some(c) = TODO_OWNER.captures(rest)
+        {
+            d.done = Some(false);
+            d.status_tagged = true;
+            d.owner = c.get(1).map(|m| m.as_str().trim().to_string());
+            cur += c.get(0).map_or(0, |m| m.end());
+        } else if rest.starts_with('@')
+            && let Some(c) = LEADING_MENTION.captures(rest)
+        {
+            d.owner = c.get(1).map(|m| m.as_str().to_string());
+            cur += c.get(0).map_or(0, |m| m.end());
+        } else if first_byte_in(rest, b"DTIWFCR")
+            && let Some(m) = PLAIN_STATUS.find(rest)
+        {
             let word = rest[..m.end()]
                 .trim()
                 .trim_end_matches([':', '-', '–', '—']);
             d.done = status_done(word.trim());
             d.status_tagged = true;
             cur += m.end();
-        } else if let Some(caps) = PLAIN_PRIORITY.captures(rest) {
+        } else if first_byte_in(rest, b"[(P")
+            && let Some(caps) = PLAIN_PRIORITY.captures(rest)
+        {
             d.priority = caps.get(1).and_then(|m| normalize_priority(m.as_str()));
             cur += caps.get(0).map_or(0, |m| m.end());
         } else if let Some(link) = inline.links_in(cur, cur + 1).iter().find(|l| l.end <= to) {
@@ -379,6 +403,17 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.done = Some(true);
                 title_raw.truncate(m.start());
             }
+        } else if tail.bytes().any(|b| b.is_ascii_digit())
+            && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
+            && c.get(0).is_some_and(|m| m.start() > 0)
+        {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            d.priority = c
+                .get(1)
+                .or_else(|| c.get(2))
+                .or_else(|| c.get(3))
+                .and_then(|m| normalize_priority(m.as_str()));
+            title_raw.truncate(start);
         } else if (has(":") || has("="))
             && let Some(c) = TRAILING_OWNER.captures(&title_raw)
         {
@@ -403,6 +438,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.priority = c
                     .get(1)
                     .or_else(|| c.get(2))
+                    .or_else(|| c.get(3))
                     .and_then(|m| normalize_priority(m.as_str()));
                 title_raw.truncate(start);
             }
@@ -481,14 +517,15 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
     if words == 0 || words > 10 {
         return false;
     }
-    // The whole parenthesis is one tracker link: "([PR by a contributor - merged](.../pull/3))".
+    // The whole parenthesis is one link: a tracker ("([PR by a contributor - merged](...))") or a
+    // short reference ("([copy-paste example](https://docs...))"), not part of the action's name.
     let links = inline.links_in(from, to);
     if links.iter().any(|l| {
         inline
             .text
             .get(l.start..l.end)
             .is_some_and(|label| label.trim() == inner.trim())
-            && is_tracker_url(&l.url)
+            && (is_tracker_url(&l.url) || (words <= 4 && l.url.starts_with("http")))
     }) {
         return true;
     }
@@ -524,7 +561,11 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
     let mut covered = String::new();
     let mut last = from;
     for l in inline.links_in(from, to).iter().filter(|l| l.end <= to) {
-        if l.start >= last {
+        let label = &inline.text[l.start..l.end];
+        // A link with words of its own ("[Improve alerting](...)") is an item; a bare reference
+        // ("[flutter/plugins#12](...)", an URL as its own label) is not.
+        let bare = is_tracker_ref(label) || label.trim_start().starts_with("http");
+        if l.start >= last && bare {
             covered.push_str(&inline.text[last..l.start]);
             last = l.end;
         }
@@ -540,6 +581,11 @@ fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {
         .iter()
         .find(|&&(s, e)| s <= cur + 1 && s + 1 >= cur && e > cur && e <= to)
         .copied()
+}
+
+/// Cheap screen before an anchored regex: does `s` open with one of these bytes?
+fn first_byte_in(s: &str, set: &[u8]) -> bool {
+    s.as_bytes().first().is_some_and(|b| set.contains(b))
 }
 
 fn skip_ws(text: &str, mut i: usize, to: usize) -> usize {

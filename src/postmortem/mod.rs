@@ -93,22 +93,24 @@ pub fn parse(text: &str) -> PostMortem {
 
     let incident_headings = incidents(&doc.blocks);
     if incident_headings.len() >= 2 {
+        // Both lists are in document order: one merge pass.
+        let mut next = 0;
         for f in &mut follow_ups {
             let line = f.line.unwrap_or(0);
-            f.incident = incident_headings
-                .iter()
-                .rev()
-                .find(|(l, _)| *l <= line)
-                .map(|(_, t)| t.clone());
+            while next < incident_headings.len() && incident_headings[next].0 <= line {
+                next += 1;
+            }
+            f.incident = next
+                .checked_sub(1)
+                .and_then(|i| incident_headings[i].1.clone());
         }
     }
     PostMortem {
         title: front_matter_title(doc.metadata.as_deref()).or_else(|| first_heading(&doc.blocks)),
-        incidents: if incident_headings.len() >= 2 {
-            incident_headings.into_iter().map(|(_, t)| t).collect()
-        } else {
-            Vec::new()
-        },
+        incidents: incident_headings
+            .into_iter()
+            .filter_map(|(_, t)| t)
+            .collect(),
         follow_ups,
         timeline,
         figures: Figures {
@@ -148,28 +150,42 @@ fn first_heading(blocks: &[blocks::Block]) -> Option<String> {
 }
 
 static INCIDENT_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|incident|outage|post[\s-]?mortem|postmortem)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b")
+    Regex::new(r"(?i)\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|incident\s*#?\d+)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?\b|\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
         .expect("incident heading regex")
 });
 
 /// Headings that each open one incident, on a page holding several: the top-most heading level
-/// used at least twice, where every such heading names a date or an incident and owns follow-ups.
-fn incidents(blocks: &[blocks::Block]) -> Vec<(usize, String)> {
-    let mut min_level = u8::MAX;
+/// used at least twice (a lone page title above them is skipped), where at least two and most
+/// of those headings name a date or an incident.
+fn incidents(blocks: &[blocks::Block]) -> Vec<(usize, Option<String>)> {
+    let mut per_level = [0usize; 7];
     for b in blocks {
         if let blocks::Kind::Heading { level } = b.kind
             && !b.quoted
         {
-            min_level = min_level.min(level);
+            per_level[usize::from(level).min(6)] += 1;
         }
     }
+    let Some(level) = (1..=6u8).find(|&l| per_level[usize::from(l)] >= 2) else {
+        return Vec::new();
+    };
     let top: Vec<(usize, String)> = blocks
         .iter()
-        .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level: min_level })
+        .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
         .map(|b| (b.line, text::collapse_ws(&b.inline.text)))
         .collect();
-    if top.len() >= 2 && top.iter().all(|(_, t)| INCIDENT_HEADING.is_match(t)) {
-        top
+    let matching = top
+        .iter()
+        .filter(|(_, t)| INCIDENT_HEADING.is_match(t))
+        .count();
+    if matching >= 2 && matching * 5 >= top.len() * 3 {
+        // Non-incident headings at that level ("Notes") end the incident before them.
+        top.into_iter()
+            .map(|(line, t)| {
+                let is_incident = INCIDENT_HEADING.is_match(&t);
+                (line, is_incident.then_some(t))
+            })
+            .collect()
     } else {
         Vec::new()
     }

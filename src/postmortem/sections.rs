@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 
 use super::blocks::{Block, Kind};
-use super::text::collapse_ws;
 
 /// What a heading (or a bold label acting as one) says about the content below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +29,9 @@ static ACTION: LazyLock<Regex> = LazyLock::new(|| {
           | corrective | preventa?tive | prevention\s+measures | countermeasures
           | what\s+we(\s+are|'re|’re)\s+doing | what\s+we\s+will\s+do | what(\s+are)?\s+we\s+doing
           | improvements? | recommendations? | to[\s-]?dos? | going\s+forward | future\s+work
-          | tasks | work\s+items | review\s+actions
+          | tasks | work\s+items | review\s+actions | what'?s\s+next | what’s\s+next
+          | prevent(ing)?\s+(this|it|recurrence|future|similar) | how\s+we('ll|\s+will)\s+prevent
+          | changes\s+we('re|\s+are|\s+will)\s+mak\w* | open\s+items | follow\s+on | commitments
         )\b",
     )
     .expect("action regex")
@@ -83,13 +84,17 @@ static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// All vocabularies in one set, so a heading is scanned once.
 static VOCABULARY: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        NOT_ACTION_WORDS.as_str(),
-        ACTION.as_str(),
-        TIMELINE.as_str(),
-        LESSONS.as_str(),
-        NON_ACTION.as_str(),
-    ])
+    // ASCII word boundaries keep the whole set on the fast DFA path.
+    RegexSet::new(
+        [
+            NOT_ACTION_WORDS.as_str(),
+            ACTION.as_str(),
+            TIMELINE.as_str(),
+            LESSONS.as_str(),
+            NON_ACTION.as_str(),
+        ]
+        .map(|p| p.replace(r"\b", r"(?-u:\b)")),
+    )
     .expect("vocabulary set")
 });
 
@@ -117,8 +122,13 @@ pub(crate) fn classify(heading: &str) -> Class {
 
 /// Whether a heading says its items are already done ("Immediate actions (completed)").
 pub(crate) fn heading_says_done(heading: &str) -> bool {
-    DONE_HEADING.is_match(heading)
+    DONE_HEADING.is_match(heading) && !NOT_DONE_HEADING.is_match(heading)
 }
+
+static NOT_DONE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(not|yet|to\s+be|pending|open|in\s+progress|incomplete|remaining|planned)\b")
+        .expect("not done heading regex")
+});
 
 /// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
 pub(crate) fn kind_of(heading: &str) -> Option<String> {
@@ -149,6 +159,8 @@ pub(crate) struct Section {
     pub level: u8,
     /// Meaning after inheritance.
     pub class: Class,
+    /// Meaning of the heading's own words.
+    pub own: Class,
     pub parent: Option<usize>,
     /// Items here are already done (from the heading).
     pub done: bool,
@@ -167,6 +179,7 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
     let mut sections = vec![Section {
         level: 0,
         class: Class::Neutral,
+        own: Class::Neutral,
         parent: None,
         done: false,
         kind: None,
@@ -183,17 +196,17 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
-            let title = collapse_ws(&block.inline.text);
-            let own = classify(&title);
+            let title = block.inline.text.trim();
+            let own = classify(title);
             let inherited = sections[parent].class;
             let class = if own == Class::Neutral {
                 inherited
             } else {
                 own
             };
-            let done = (class == Class::Action && heading_says_done(&title))
+            let done = (class == Class::Action && heading_says_done(title))
                 || (own == Class::Neutral && sections[parent].done);
-            let kind = kind_of(&title).or_else(|| {
+            let kind = kind_of(title).or_else(|| {
                 if own == Class::Neutral {
                     sections[parent].kind.clone()
                 } else {
@@ -203,6 +216,7 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
             sections.push(Section {
                 level,
                 class,
+                own,
                 parent: Some(parent),
                 done,
                 kind,
@@ -268,5 +282,6 @@ mod tests {
         assert_eq!(kind_of("Technical improvements"), None);
         assert!(heading_says_done("Immediate actions (completed)"));
         assert!(!heading_says_done("Planned actions"));
+        assert!(!heading_says_done("Action items (not yet done)"));
     }
 }

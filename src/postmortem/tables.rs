@@ -25,77 +25,158 @@ pub(crate) struct Columns {
     pub time: Option<usize>,
 }
 
-static EXPLICIT_ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(action\s*items?|actions?|follow[\s-]*ups?|tasks?|to[\s-]?dos?|remediations?|corrective\s+actions?|action\s+points?|next\s+steps?|recommendations?)$")
-        .expect("explicit action column regex")
-});
-static LOOSE_ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(items?|descriptions?|what|title|summary|work\s+items?|improvements?|changes?|fix(es)?|measures?)$")
-        .expect("loose action column regex")
-});
-static OWNER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(owners?|who|assignee|assigned\s*to|dri|responsible|lead|team)$")
-        .expect("owner column regex")
-});
-static KIND: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(type|category|kind|class)$").expect("kind column regex"));
-static PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(priority|prio|pri|p|severity|importance)$").expect("prio column regex")
-});
-static DUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(due|due\s*date|deadline|eta|target(\s*date)?|by\s+when|when)$")
-        .expect("due column regex")
-});
-static STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(status|state|done\??|progress|complete\??|resolution)$")
-        .expect("status column regex")
-});
-static ISSUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(bugs?|issues?|tickets?|tracking(\s*(bug|issue|ticket|link))?|tracker|links?|prs?|pull\s*requests?|jira|reference|ref)$")
-        .expect("issue column regex")
-});
-static NOTES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(notes?|comments?|details|remarks)$").expect("notes column regex")
-});
-static TIME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(time|timestamp|date|when)\b").expect("time column regex"));
+/// What one header cell names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Header {
+    Owner,
+    Status,
+    Due,
+    Priority,
+    Kind,
+    Issue,
+    Notes,
+    ExplicitAction,
+    LooseAction,
+    Time,
+    Other,
+}
+
+/// Reads a header by its words, most specific field first ("Action owner" is an owner column).
+fn header_kind(cell: &str) -> Header {
+    let lower = collapse_ws(cell).to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let any = |ws: &[&str]| ws.iter().any(|w| words.contains(w));
+    if words.is_empty() {
+        return Header::Other;
+    }
+    if any(&[
+        "owner",
+        "owners",
+        "who",
+        "assignee",
+        "assigned",
+        "dri",
+        "responsible",
+        "lead",
+    ]) {
+        Header::Owner
+    } else if any(&[
+        "status",
+        "state",
+        "done",
+        "progress",
+        "complete",
+        "completed",
+        "resolution",
+    ]) {
+        Header::Status
+    } else if any(&["due", "deadline", "eta"])
+        || lower.contains("target date")
+        || lower.contains("by when")
+    {
+        Header::Due
+    } else if any(&["priority", "prio", "pri", "severity", "importance"]) || lower == "p" {
+        Header::Priority
+    } else if any(&["type", "category", "kind", "class"]) {
+        Header::Kind
+    } else if any(&[
+        "bug",
+        "bugs",
+        "issue",
+        "issues",
+        "ticket",
+        "tickets",
+        "tracking",
+        "tracker",
+        "jira",
+        "link",
+        "links",
+        "pr",
+        "prs",
+        "reference",
+        "ref",
+    ]) || lower.contains("pull request")
+    {
+        Header::Issue
+    } else if any(&["note", "notes", "comment", "comments", "remarks", "details"]) {
+        Header::Notes
+    } else if any(&[
+        "action",
+        "actions",
+        "task",
+        "tasks",
+        "todo",
+        "todos",
+        "remediation",
+        "remediations",
+        "recommendation",
+        "recommendations",
+        "follow",
+        "followup",
+        "followups",
+        "countermeasure",
+    ]) || lower.contains("next step")
+        || lower.contains("to do")
+    {
+        Header::ExplicitAction
+    } else if any(&[
+        "item",
+        "items",
+        "description",
+        "what",
+        "title",
+        "summary",
+        "improvement",
+        "improvements",
+        "change",
+        "changes",
+        "fix",
+        "fixes",
+        "measure",
+        "measures",
+    ]) {
+        Header::LooseAction
+    } else if any(&["time", "timestamp", "date", "when", "utc"]) || has("hour") {
+        Header::Time
+    } else {
+        Header::Other
+    }
+}
 
 /// Finds the columns from the header cells.
 pub(crate) fn columns(header: &[Inline]) -> Columns {
     let mut c = Columns::default();
     for (i, cell) in header.iter().enumerate() {
-        let name = collapse_ws(&cell.text);
-        let name = name.trim_matches(['*', '_', ':', ' ']);
         let set = |slot: &mut Option<usize>| {
             if slot.is_none() {
                 *slot = Some(i);
             }
         };
-        if EXPLICIT_ACTION.is_match(name) {
-            if !c.explicit {
-                c.action = Some(i);
+        match header_kind(&cell.text) {
+            Header::ExplicitAction => {
+                if !c.explicit {
+                    c.action = Some(i);
+                }
+                c.explicit = true;
             }
-            c.explicit = true;
-        } else if LOOSE_ACTION.is_match(name) {
-            if c.action.is_none() {
-                c.action = Some(i);
+            Header::LooseAction => {
+                if c.action.is_none() {
+                    c.action = Some(i);
+                }
             }
-        } else if OWNER.is_match(name) {
-            set(&mut c.owner);
-        } else if KIND.is_match(name) {
-            set(&mut c.kind);
-        } else if PRIORITY.is_match(name) {
-            set(&mut c.priority);
-        } else if DUE.is_match(name) {
-            set(&mut c.due);
-        } else if STATUS.is_match(name) {
-            set(&mut c.status);
-        } else if ISSUE.is_match(name) {
-            set(&mut c.issue);
-        } else if NOTES.is_match(name) {
-            set(&mut c.notes);
-        } else if TIME.is_match(name) {
-            set(&mut c.time);
+            Header::Owner => set(&mut c.owner),
+            Header::Kind => set(&mut c.kind),
+            Header::Priority => set(&mut c.priority),
+            Header::Due => set(&mut c.due),
+            Header::Status => set(&mut c.status),
+            Header::Issue => set(&mut c.issue),
+            Header::Notes => set(&mut c.notes),
+            Header::Time => set(&mut c.time),
+            Header::Other => {}
         }
     }
     c
@@ -114,9 +195,12 @@ static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$").expect("separator regex")
 });
 
+/// Header cells, and body rows with their line offset from the table's first line.
+pub(crate) type LooseTable = (Vec<Inline>, Vec<(usize, Vec<Inline>)>);
+
 /// Reads a paragraph's source as a pipe table when CommonMark did not (a separator row whose cell
 /// count differs from the header). Returns header cells and body rows with their line offsets.
-pub(crate) fn loose_pipe_table(source: &str) -> Option<(Vec<Inline>, Vec<(usize, Vec<Inline>)>)> {
+pub(crate) fn loose_pipe_table(source: &str) -> Option<LooseTable> {
     let mut lines = source.lines().enumerate();
     let (_, header) = lines.next()?;
     let (_, sep) = lines.next()?;

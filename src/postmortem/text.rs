@@ -7,6 +7,17 @@ use regex::Regex;
 
 /// Collapses runs of whitespace (line breaks included) into single spaces and trims.
 pub(crate) fn collapse_ws(s: &str) -> String {
+    let t = s.trim();
+    // Most text is already clean: copy it whole.
+    let bytes = t.as_bytes();
+    let clean = !bytes.iter().enumerate().any(|(i, &b)| {
+        matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
+            || (b == b' ' && bytes.get(i + 1) == Some(&b' '))
+            || b >= 0x80
+    });
+    if clean {
+        return t.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {

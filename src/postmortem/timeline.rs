@@ -15,10 +15,30 @@ const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\
 
 static LEADING_TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^[\s\[(*_]*(?P<at>{TIME})(?:\s*[-–]\s*{TIME})?[\s\])*_]*(?:[-–—:|]+\s*)?(?P<text>.*)$"
+        r"(?i)^[\s\[(*_]*(?P<at>{TIME})(?:\s*[-–]\s*{TIME})?[\s\])*_]*(?:[-–—:|]+\s*)?"
     ))
     .expect("leading time regex")
 });
+
+/// A line's leading time and the text after it. Only a short head of the line is searched: the
+/// time sits at its start, and captures on a whole long line are costly.
+fn leading_time(line: &str) -> Option<(String, &str)> {
+    let first = line
+        .trim_start_matches([' ', '\t', '[', '(', '*', '_'])
+        .bytes()
+        .next()?;
+    if !first.is_ascii_digit() {
+        return None;
+    }
+    let mut k = line.len().min(80);
+    while !line.is_char_boundary(k) {
+        k -= 1;
+    }
+    let c = LEADING_TIME.captures(&line[..k])?;
+    let end = c.get(0)?.end();
+    let at = c.name("at")?.as_str().trim().to_string();
+    Some((at, line[end..].trim()))
+}
 
 static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -50,11 +70,9 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("duration regex")
 });
 
-/// Timeline entries in document order, with the parsed instant when the text allows.
-pub(crate) fn extract(
-    doc: &Doc,
-    secs: &Sections,
-) -> (Vec<TimelineEntry>, Vec<Option<NaiveDateTime>>) {
+/// Timeline entries in document order, each with the date in force where it was written (times
+/// are parsed later, only for the entries that bound the incident).
+pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Option<NaiveDate>>) {
     let mut entries = Vec::new();
     let mut instants = Vec::new();
     let mut date: Option<NaiveDate> = None;
@@ -76,10 +94,9 @@ pub(crate) fn extract(
                 }
                 pending_at = None;
                 if in_timeline
-                    && let Some(c) = LEADING_TIME.captures(&t)
-                    && c.name("text").is_some_and(|m| m.as_str().trim().is_empty())
+                    && let Some((at, rest)) = leading_time(&t)
+                    && rest.is_empty()
                 {
-                    let at = c.name("at").map_or("", |m| m.as_str()).trim().to_string();
                     pending_at = Some((at, block.line));
                 }
             }
@@ -109,15 +126,20 @@ pub(crate) fn extract(
                             .and_then(|m| NaiveDate::parse_from_str(m.as_str(), "%Y-%m-%d").ok());
                         continue;
                     }
-                    let found = if let Some((at, _)) = pending_at.take() {
+                    // A line's own time wins over the heading above it ("### 2016-11-02" then
+                    // "**15:11** merged").
+                    let own = if in_timeline {
+                        leading_time(line)
+                    } else {
+                        None
+                    };
+                    let found = if let Some((at, rest)) = own {
+                        pending_at = None;
+                        Some((at, rest.to_string()))
+                    } else if let Some((at, _)) = pending_at.take() {
                         Some((at, line.to_string()))
                     } else if in_timeline {
-                        LEADING_TIME.captures(line).map(|c| {
-                            (
-                                c.name("at").map_or("", |m| m.as_str()).trim().to_string(),
-                                c.name("text").map_or("", |m| m.as_str()).trim().to_string(),
-                            )
-                        })
+                        leading_time(line).map(|(at, rest)| (at, rest.to_string()))
                     } else {
                         None
                     }
@@ -143,7 +165,7 @@ pub(crate) fn extract(
                         if let Some(d) = leading_date(&at) {
                             date = Some(d);
                         }
-                        instants.push(instant(&at, date));
+                        instants.push(date);
                         entries.push(TimelineEntry {
                             at,
                             text: collapse_ws(&text),
@@ -157,7 +179,7 @@ pub(crate) fn extract(
                     continue;
                 }
                 let first = collapse_ws(&cells[0].text);
-                if LEADING_TIME.is_match(&first) {
+                if leading_time(&first).is_some() {
                     let text = collapse_ws(
                         &cells[1..]
                             .iter()
@@ -169,7 +191,7 @@ pub(crate) fn extract(
                         date = Some(d);
                     }
                     if !text.is_empty() {
-                        instants.push(instant(&first, date));
+                        instants.push(date);
                         entries.push(TimelineEntry {
                             at: first.clone(),
                             text,
@@ -223,16 +245,16 @@ fn time_of_day(s: &str) -> Option<NaiveTime> {
 pub(crate) fn time_to_resolve(
     doc: &Doc,
     entries: &[TimelineEntry],
-    instants: &[Option<NaiveDateTime>],
+    instants: &[Option<NaiveDate>],
 ) -> Option<i64> {
     let mut stated_resolve = None;
     let mut stated_other = None;
     for block in &doc.blocks {
         let text = &block.inline.text;
-        if !text.contains(|c: char| c.is_ascii_digit()) {
+        if !(text.contains("ime to") || text.contains("IME TO") || text.contains("uration")) {
             continue;
         }
-        if !(text.contains("ime to") || text.contains("IME TO") || text.contains("uration")) {
+        if !text.contains(|c: char| c.is_ascii_digit()) {
             continue;
         }
         for c in STATED.captures_iter(text) {
@@ -252,14 +274,14 @@ pub(crate) fn time_to_resolve(
     let start = entries
         .iter()
         .zip(instants)
-        .find(|(e, t)| t.is_some() && START_WORDS.is_match(&e.text))
-        .and_then(|(_, t)| *t);
+        .filter(|(e, _)| START_WORDS.is_match(&e.text))
+        .find_map(|(e, d)| instant(&e.at, *d));
     let end = entries
         .iter()
         .zip(instants)
         .rev()
-        .find(|(e, t)| t.is_some() && END_WORDS.is_match(&e.text))
-        .and_then(|(_, t)| *t);
+        .filter(|(e, _)| END_WORDS.is_match(&e.text))
+        .find_map(|(e, d)| instant(&e.at, *d));
     if let (Some(s), Some(e)) = (start, end) {
         let minutes = (e - s).num_minutes();
         if minutes >= 0 {
