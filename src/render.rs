@@ -138,8 +138,18 @@ pub enum SectionEntry {
     DoneInDocument { title: String },
 }
 
+/// The hint under the checklist of an issue that holds its own post-mortem.
+pub const HINT_EDIT_ABOVE: &str =
+    "Kept in step by postmortem-bot: edit the post-mortem above, then comment `/postmortem`.";
+
 /// The bot-owned section of a tracking issue: a task list of the follow-ups.
 pub fn tracking_section(entries: &[SectionEntry]) -> String {
+    tracking_section_with_hint(entries, HINT_EDIT_ABOVE)
+}
+
+/// The section with another hint (a post-mortem kept in a file or wiki page is followed as it
+/// changes, without a command).
+pub fn tracking_section_with_hint(entries: &[SectionEntry], hint: &str) -> String {
     let mut section = String::new();
     section.push_str(SECTION_START);
     section.push_str("\n### Follow-ups\n\n");
@@ -164,7 +174,7 @@ pub fn tracking_section(entries: &[SectionEntry]) -> String {
             }
         }
     }
-    section.push_str("\n<sub>Kept in step by postmortem-bot: edit the post-mortem above, then comment `/postmortem`.</sub>\n");
+    let _ = writeln!(section, "\n<sub>{hint}</sub>");
     section.push_str(SECTION_END);
     section
 }
@@ -271,6 +281,10 @@ pub fn usage() -> String {
      |---|---|\n\
      | `/postmortem` | Read this issue's description as a post-mortem: open one issue per follow-up, \
      adopt issues it already links, and keep a checklist of them here. Run it again after editing. |\n\
+     | `/postmortem PATH` | Track the post-mortem file PATH (default branch) here instead of in an \
+     issue of its own. |\n\
+     | `/postmortem WIKI-URL` | Track that wiki page's post-mortem here. |\n\
+     | `/postmortem sync` | Track every post-mortem of the repository (files and wiki pages). |\n\
      | `/postmortem help` | Show this help. |\n\n\
      Only people with write access to the repository can run commands."
         .to_string()

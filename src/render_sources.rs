@@ -13,6 +13,10 @@ const TRACKING_PREFIX: &str = "<!-- postmortem-bot:tracking=";
 const ONBOARDING_MARKER: &str = "<!-- postmortem-bot:onboarding -->";
 const MARKER_SUFFIX: &str = " -->";
 
+/// The hint under the checklist of a file's or wiki page's tracking issue.
+pub const HINT_FOLLOWED: &str = "Kept in step by postmortem-bot: edit the post-mortem where it \
+     lives (linked above); each push or wiki edit updates these issues.";
+
 /// Titles are cut here, as GitHub refuses titles over 256 characters.
 const MAX_TITLE_CHARS: usize = 180;
 

@@ -65,6 +65,8 @@ async fn a_new_postmortem_file_gets_a_tracking_issue_and_one_issue_per_follow_up
     let tracking = tracking_issue(&h);
     let body = tracking.body.clone().unwrap_or_default();
     assert!(body.contains(PATH), "links the file: {body}");
+    assert!(body.contains("each push or wiki edit"), "{body}");
+    assert!(!body.contains("then comment `/postmortem`"), "{body}");
     for issue in &follow_ups {
         assert!(
             body.contains(&format!("- [ ] #{}\n", issue.number)),
@@ -374,8 +376,12 @@ async fn api_calls_per_push_changing_one_item_of_ten_are_a_small_constant() {
         .map(|n| format!("Follow-up number {n} about the checkout queue"))
         .collect();
     let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+    h.fake.clear_requests();
     push_checkout(&h, &refs).await;
     assert_eq!(h.follow_up_issues().len(), 10);
+    let first = h.fake.requests().len();
+    eprintln!("figure: the first push of a 10-item post-mortem made {first} GitHub calls");
+    assert!(first <= 10 + 14, "{:#?}", h.fake.requests());
 
     let mut changed = refs.clone();
     let reworded = "Follow-up number 7 about the checkout queue, reworded";
@@ -393,5 +399,208 @@ async fn api_calls_per_push_changing_one_item_of_ten_are_a_small_constant() {
     );
     assert!(calls.len() <= 4, "{calls:#?}");
     assert_eq!(h.follow_up_issues().len(), 10);
+    assert!(h.follow_up_issues().iter().any(|i| i.title == reworded));
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_the_tracking_issue_create_opens_no_second_one() {
+    use http::Method;
+    use postmortem_bot::fake_github::{Fault, FaultKind};
+    let h = Harness::start().await;
+    // The first create (the tracking issue) is applied but its answer is lost.
+    h.fake.inject(Fault::new(
+        Method::POST,
+        format!("/repos/{}/issues", repo()),
+        FaultKind::ApplyThenStatus(502),
+    ));
+    push_checkout(&h, &ITEMS).await;
+    assert!(
+        h.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == Method::POST && r.status == 502),
+        "the fault fired"
+    );
+    tracking_issue(&h);
+    assert_eq!(h.follow_up_issues().len(), 3);
+    assert_eq!(h.fake.issues(&repo()).len(), 4);
+}
+
+#[tokio::test]
+async fn postmortem_wiki_url_makes_the_issue_the_tracking_issue() {
+    let h = Harness::start().await;
+    h.fake
+        .write_wiki_page(&repo(), "Checkout notes", &checkout_postmortem(&ITEMS[..2]))
+        .unwrap();
+    let issue = h.open_issue("Checkout follow-ups", "From the wiki.");
+    let url = format!("{}/{}/wiki/Checkout-notes", h.fake.url(), repo());
+    h.comment(issue, MAINTAINER, &format!("/postmortem {url}"))
+        .await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 2);
+    let body = h.fake.issue(&repo(), issue).unwrap().body.unwrap();
+    assert!(body.starts_with("From the wiki."));
+    for follow_up in h.follow_up_issues() {
+        assert!(body.contains(&format!("- [ ] #{}\n", follow_up.number)));
+        assert!(
+            follow_up
+                .body
+                .unwrap_or_default()
+                .contains("/wiki/Checkout-notes")
+        );
+    }
+    let missing = format!("{}/{}/wiki/Nope", h.fake.url(), repo());
+    h.comment(issue, MAINTAINER, &format!("/postmortem {missing}"))
+        .await;
+    h.settle().await;
+    let replies = h.bot_comments(issue);
+    assert!(
+        replies[0].starts_with("Tracking 2 follow-ups"),
+        "{replies:?}"
+    );
+    assert!(
+        replies[1].contains("could not find the wiki page"),
+        "{replies:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_renamed_postmortem_file_keeps_its_issues() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let tracking = tracking_issue(&h).number;
+    let moved = "postmortems/2024/checkout.md";
+    h.push(&[
+        (PATH, None),
+        (moved, Some(checkout_postmortem(&ITEMS).as_str())),
+    ])
+    .await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 3, "no duplicates after a move");
+    assert_eq!(tracking_issue(&h).number, tracking);
+    assert!(
+        h.bot_comments(tracking).is_empty(),
+        "a move is not a deletion"
+    );
+
+    // Edits at the new path keep working; deleting it is reported once.
+    push_checkout_at(&h, moved, &ITEMS[..2]).await;
+    assert_eq!(h.follow_up_issues().len(), 3);
+    h.push(&[(moved, None)]).await;
+    h.settle().await;
+    let comments = h.bot_comments(tracking);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].contains("was deleted"), "{}", comments[0]);
+}
+
+async fn push_checkout_at(h: &Harness, path: &str, items: &[&str]) {
+    h.push(&[(path, Some(checkout_postmortem(items).as_str()))])
+        .await;
+    h.settle().await;
+}
+
+#[tokio::test]
+async fn a_deleted_tracking_issue_is_replaced_on_the_next_push() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let old = tracking_issue(&h).number;
+    h.fake.delete_issue(&repo(), old);
+    push_checkout(&h, &ITEMS[..2]).await;
+    let new = tracking_issue(&h);
+    assert_ne!(new.number, old);
+    assert_eq!(h.follow_up_issues().len(), 3, "no follow-up opened twice");
+    let body = new.body.unwrap_or_default();
+    for issue in h.follow_up_issues() {
+        let listed = body.contains(&format!("#{}\n", issue.number));
+        assert_eq!(listed, !issue.title.starts_with("Review"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_transferred_follow_up_is_noticed_when_its_item_changes() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let review = by_title(&h.follow_up_issues(), "Review the timeouts").number;
+    let elsewhere = postmortem_bot::ids::RepoName::new("octo-org", "payments");
+    h.fake.transfer_issue(&repo(), review, &elsewhere).unwrap();
+    // No `issues` event arrives (missed delivery): the next run notices on its own.
+    push_checkout(
+        &h,
+        &[
+            ITEMS[0],
+            ITEMS[1],
+            "Review the timeouts between checkout and payments, and retries",
+        ],
+    )
+    .await;
+    assert_eq!(h.follow_up_issues().len(), 2, "not recreated here");
+    let body = tracking_issue(&h).body.unwrap_or_default();
+    assert!(!body.contains(&format!("#{review}\n")), "{body}");
+    // And it stays quiet afterwards.
+    h.fake.clear_requests();
+    push_checkout(
+        &h,
+        &[
+            ITEMS[0],
+            ITEMS[1],
+            "Review the timeouts between checkout and payments, and retries",
+        ],
+    )
+    .await;
+    assert!(
+        h.fake.requests().iter().all(|r| r.method == "GET"),
+        "{:#?}",
+        h.fake.requests()
+    );
+}
+
+#[tokio::test]
+async fn a_postmortem_grown_too_large_is_not_read_rather_than_cut_short() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let filler = "Padding paragraph for a very long appendix.\n\n".repeat(60_000);
+    let huge = format!("{filler}{}", checkout_postmortem(&["Only this item"]));
+    assert!(huge.len() > 2 * 1024 * 1024);
+    h.push(&[(PATH, Some(huge.as_str()))]).await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 3);
+    for issue in h.follow_up_issues() {
+        assert!(h.bot_comments(issue.number).is_empty(), "nothing removed");
+    }
+}
+
+#[tokio::test]
+async fn calls_per_wiki_edit_changing_one_item_of_ten_are_a_small_constant() {
+    let h = Harness::start().await;
+    let page = |changed: Option<&str>| {
+        let mut items: Vec<String> = (1..=10)
+            .map(|n| format!("Follow-up number {n} about the database failover"))
+            .collect();
+        if let Some(changed) = changed {
+            items[3] = changed.to_string();
+        }
+        let refs: Vec<&str> = items.iter().map(String::as_str).collect();
+        checkout_postmortem(&refs)
+    };
+    h.edit_wiki("Incident database failover", &page(None)).await;
+    h.settle().await;
+    assert_eq!(h.follow_up_issues().len(), 10);
+    h.fake.clear_requests();
+    let reworded = "Follow-up number 4 about the database failover, reworded";
+    h.edit_wiki("Incident database failover", &page(Some(reworded)))
+        .await;
+    h.settle().await;
+    let calls = h.fake.requests();
+    let git = calls
+        .iter()
+        .filter(|r| r.path.contains(".wiki.git"))
+        .count();
+    eprintln!(
+        "figure: a wiki edit changing 1 item of 10 made {} REST calls and {git} git HTTP requests \
+         (a fetch into the cached clone)",
+        calls.len() - git
+    );
+    assert!(calls.len() - git <= 3, "{calls:#?}");
+    assert!(git <= 3, "a fetch, not a clone of everything: {calls:#?}");
     assert!(h.follow_up_issues().iter().any(|i| i.title == reworded));
 }

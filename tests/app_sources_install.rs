@@ -161,7 +161,18 @@ async fn uninstalling_deletes_that_installations_rows_only() {
         &[("postmortems/db.md", Some(DB))],
         "pm",
     );
+    h.fake
+        .write_wiki_page(&repo(), "Queue incident", QUEUE)
+        .unwrap();
     install(&h).await;
+    let clone =
+        h.db.with_file_name("postmortem-bot-wikis")
+            .join(repo().owner())
+            .join(format!("{}.wiki.git", repo().name()));
+    assert!(
+        clone.join("HEAD").is_file(),
+        "the wiki was cloned while onboarding"
+    );
     let onboarding = h.fake.issues(&repo())[0].number;
     h.comment(onboarding, MAINTAINER, "/postmortem sync").await;
     h.settle().await;
@@ -176,7 +187,7 @@ async fn uninstalling_deletes_that_installations_rows_only() {
     h.settle().await;
 
     let store = h.app.store();
-    assert_eq!(store.list_postmortems(&repo()).await.unwrap().len(), 1);
+    assert_eq!(store.list_postmortems(&repo()).await.unwrap().len(), 2);
     assert!(store.get_repo_settings(&repo()).await.unwrap().is_some());
     assert!(store.get_onboarding(&repo()).await.unwrap().is_some());
     assert!(
@@ -203,6 +214,7 @@ async fn uninstalling_deletes_that_installations_rows_only() {
     assert!(store.list_postmortems(&repo()).await.unwrap().is_empty());
     assert_eq!(store.get_repo_settings(&repo()).await.unwrap(), None);
     assert_eq!(store.get_onboarding(&repo()).await.unwrap(), None);
+    assert!(!clone.exists(), "the wiki clone is deleted too");
     // The other installation keeps its rows.
     assert_eq!(
         store.list_repositories(other).await.unwrap(),

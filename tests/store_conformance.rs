@@ -79,6 +79,7 @@ conformance!(
     source_cases::repo_settings_replace_by_repository,
     source_cases::onboarding_moves_from_pending_to_done,
     source_cases::uninstalling_deletes_settings_and_onboarding,
+    source_cases::a_renamed_postmortem_keeps_its_follow_ups,
     schedule_cases::nag_candidates_are_quiet_open_unsnoozed_items_quietest_first,
     schedule_cases::nags_activity_and_snoozes_touch_only_their_fields,
     schedule_cases::digests_are_recorded_once_per_week,

@@ -141,6 +141,11 @@ pub async fn sync_source(
     })
 }
 
+/// The tracking issue was deleted (or moved away): callers that own it may open another.
+#[derive(Debug, thiserror::Error)]
+#[error("the tracking issue #{0} is gone")]
+pub struct TrackingIssueGone(pub IssueNumber);
+
 /// Rewrites the tracking issue's bot-owned section when it changed, leaving the author's text as is.
 async fn refresh_section(
     client: &InstallationClient,
@@ -152,7 +157,7 @@ async fn refresh_section(
     let current = client
         .get_issue(repo, issue)
         .await?
-        .with_context(|| format!("the tracking issue #{issue} is gone"))?;
+        .ok_or(TrackingIssueGone(issue))?;
     let body = current.body.unwrap_or_default();
     let updated = render::with_tracking_section(&body, section);
     if updated != body {
@@ -562,7 +567,11 @@ impl Run<'_> {
             };
             entries.push(entry);
         }
-        render::tracking_section(&entries)
+        if self.doc.source.starts_with("issue:") {
+            render::tracking_section(&entries)
+        } else {
+            render::tracking_section_with_hint(&entries, render_sources::HINT_FOLLOWED)
+        }
     }
 }
 

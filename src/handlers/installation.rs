@@ -19,6 +19,10 @@ pub async fn on_installation(handlers: &Handlers, event: &InstallationEvent) -> 
     let store = &handlers.store;
     match event.action.as_str() {
         "deleted" => {
+            // Wiki clones are this installation's data too.
+            for repo in store.list_repositories(event.installation).await? {
+                handlers.wikis.forget(&repo).await?;
+            }
             store.delete_installation(event.installation).await?;
             info!(installation = %event.installation, "uninstalled: its data is deleted");
         }
@@ -52,6 +56,9 @@ pub async fn on_installation_repositories(
     store
         .remove_repositories(event.installation, &event.removed)
         .await?;
+    for repo in &event.removed {
+        handlers.wikis.forget(repo).await?;
+    }
     onboard_all(handlers, event.installation, &event.added).await
 }
 

@@ -95,10 +95,21 @@ impl Handlers {
     }
 }
 
-/// Where wiki clones are cached: per GitHub and database, so two Apps on one machine (or two
-/// tests) never share a clone.
+/// Where wiki clones are cached: beside a SQLite database file (kept with the data, removed with
+/// it), else in the temp directory, per GitHub and database so two Apps on one machine never share
+/// a clone.
 fn wiki_cache_dir(settings: &Settings) -> std::path::PathBuf {
     use sha2::Digest as _;
+    let file = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .filter(|rest| !rest.contains(":memory:") && !rest.contains("mode=memory"))
+        .map(|rest| std::path::PathBuf::from(rest.split('?').next().unwrap_or(rest)));
+    if let Some(dir) = file.as_deref().and_then(std::path::Path::parent)
+        && !dir.as_os_str().is_empty()
+    {
+        return dir.join("postmortem-bot-wikis");
+    }
     let mut hasher = sha2::Sha256::new();
     hasher.update(settings.git_url.as_str().as_bytes());
     hasher.update([0]);

@@ -1,7 +1,7 @@
 //! `push` to the default branch: settings changes, then the pipeline for each post-mortem file
 //! the push added or changed (read at the pushed commit).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -79,7 +79,9 @@ pub async fn on_push(
             SettingsUpdate::Valid(settings) => settings,
             SettingsUpdate::Broken { errors, kept } => {
                 warn!(%repo, commit = %event.after, errors = errors.len(), "broken settings file");
-                client
+                // The rest of the push still runs on the kept settings if the comment fails
+                // (an App installed with contents: read cannot comment on commits).
+                if let Err(error) = client
                     .create_commit_comment(
                         repo,
                         &event.after,
@@ -88,7 +90,9 @@ pub async fn on_push(
                         None,
                     )
                     .await
-                    .context("reporting the broken settings file")?;
+                {
+                    warn!(%repo, %error, "cannot comment on the commit that broke the settings");
+                }
                 kept
             }
         }
@@ -102,7 +106,11 @@ pub async fn on_push(
         return Ok(());
     }
 
+    let renamed = follow_renames(handlers, repo, &changes, &settings).await?;
     for (path, change) in &changes {
+        if renamed.contains(path) {
+            continue;
+        }
         let source = Source::File {
             repo: repo.clone(),
             path: path.clone(),
@@ -118,6 +126,86 @@ pub async fn on_push(
     Ok(())
 }
 
+/// Pure: pairs deleted tracked files with added untracked ones, as a rename shows in a push: by
+/// equal file name first, then a lone pair of whatever is left.
+fn pair_renames(removed: &[String], added: &[String]) -> Vec<(String, String)> {
+    let name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+    let mut removed: Vec<&String> = removed.iter().collect();
+    let mut added: Vec<&String> = added.iter().collect();
+    let mut pairs = Vec::new();
+    removed.retain(|old| {
+        let same: Vec<usize> = (0..added.len())
+            .filter(|&i| name(added[i]) == name(old))
+            .collect();
+        if let [only] = same.as_slice() {
+            pairs.push(((*old).clone(), added.remove(*only).clone()));
+            false
+        } else {
+            true
+        }
+    });
+    if let ([old], [new]) = (removed.as_slice(), added.as_slice()) {
+        pairs.push(((*old).clone(), (*new).clone()));
+    }
+    pairs
+}
+
+/// A tracked post-mortem file moved in this push keeps its tracking issue and follow-ups: its
+/// store rows move to the new path (items then match by wording). Returns the old paths.
+async fn follow_renames(
+    handlers: &Handlers,
+    repo: &RepoName,
+    changes: &BTreeMap<String, Change>,
+    settings: &crate::repo_config::RepoSettings,
+) -> anyhow::Result<BTreeSet<String>> {
+    let file_source = |path: &str| {
+        Source::File {
+            repo: repo.clone(),
+            path: path.to_string(),
+        }
+        .to_string()
+    };
+    let tracked = handlers.store.list_postmortems(repo).await?;
+    let parts_of = |path: &str| -> Vec<String> {
+        let base = file_source(path);
+        tracked
+            .iter()
+            .map(|p| p.source.clone())
+            .filter(|s| {
+                *s == base
+                    || s.strip_prefix(&base)
+                        .is_some_and(|rest| rest.starts_with('@'))
+            })
+            .collect()
+    };
+    let removed: Vec<String> = changes
+        .iter()
+        .filter(|(path, change)| **change == Change::Removed && !parts_of(path).is_empty())
+        .map(|(path, _)| path.clone())
+        .collect();
+    let added: Vec<String> = changes
+        .iter()
+        .filter(|(path, change)| {
+            **change == Change::Written && settings.matches_path(path) && parts_of(path).is_empty()
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    let mut moved = BTreeSet::new();
+    for (old, new) in pair_renames(&removed, &added) {
+        let (old_base, new_base) = (file_source(&old), file_source(&new));
+        for source in parts_of(&old) {
+            let renamed = format!("{new_base}{}", &source[old_base.len()..]);
+            handlers
+                .store
+                .rename_postmortem_source(&source, &renamed, Utc::now())
+                .await?;
+        }
+        info!(%repo, %old, %new, "followed a renamed post-mortem file");
+        moved.insert(old);
+    }
+    Ok(moved)
+}
+
 async fn sync_file(
     handlers: &Handlers,
     client: &InstallationClient,
@@ -131,7 +219,9 @@ async fn sync_file(
     let Some(bytes) = client.get_file(repo, path, &event.after).await? else {
         return Ok(());
     };
-    let text = String::from_utf8_lossy(&bytes);
+    let Some(text) = sources::document_text(path, &bytes) else {
+        return Ok(());
+    };
     let fallback = sources::file_title(path);
     let outcomes = sources::sync_document(
         handlers,
@@ -189,6 +279,27 @@ async fn file_removed(
 mod tests {
     use super::*;
     use crate::github::webhook::{PushCommit, User};
+
+    #[test]
+    fn renames_pair_by_file_name_then_alone() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            pair_renames(
+                &v(&["pm/a.md", "pm/b.md"]),
+                &v(&["pm/2024/b.md", "pm/2024/a.md"])
+            ),
+            [
+                ("pm/a.md".to_string(), "pm/2024/a.md".to_string()),
+                ("pm/b.md".to_string(), "pm/2024/b.md".to_string())
+            ]
+        );
+        assert_eq!(
+            pair_renames(&v(&["pm/a.md"]), &v(&["pm/outage.md"])),
+            [("pm/a.md".to_string(), "pm/outage.md".to_string())]
+        );
+        assert!(pair_renames(&v(&["pm/a.md", "pm/b.md"]), &v(&["pm/c.md"])).is_empty());
+        assert!(pair_renames(&v(&["pm/a.md"]), &[]).is_empty());
+    }
 
     #[test]
     fn the_last_change_of_each_path_wins() {

@@ -41,7 +41,9 @@ pub async fn track_file(
 ) -> anyhow::Result<()> {
     let repo = &event.repo;
     let settings = sources::repo_settings(handlers, client, repo).await?;
-    let Some(bytes) = client.get_file_on_default_branch(repo, path).await? else {
+    let bytes = client.get_file_on_default_branch(repo, path).await?;
+    let text = bytes.and_then(|b| sources::document_text(path, &b));
+    let Some(text) = text else {
         let what = format!("the file `{}`", path.replace('`', "'"));
         client
             .create_comment(
@@ -53,7 +55,6 @@ pub async fn track_file(
         return Ok(());
     };
     let branch = client.get_repo(repo).await?.default_branch;
-    let text = String::from_utf8_lossy(&bytes);
     let fallback = sources::file_title(path);
     let outcomes = sources::sync_document(
         handlers,

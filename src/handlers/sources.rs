@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use super::Handlers;
-use super::apply::{SourceDocument, sync_source};
+use super::apply::{SourceDocument, TrackingIssueGone, sync_source};
 use super::wiki_git::WikiError;
 use crate::github::{InstallationClient, NewIssue};
 use crate::ids::{InstallationId, IssueNumber, RepoName, Source};
@@ -22,7 +22,17 @@ use crate::store::NewPostMortem;
 /// Bounds on a repository scan, so a huge repository costs bounded work.
 const MAX_SCAN_DIRECTORIES: usize = 200;
 const MAX_SCAN_FILES: usize = 200;
-const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Larger documents are not read at all: cutting one short would look like removed items.
+pub const MAX_DOCUMENT_BYTES: usize = 2 * 1024 * 1024;
+
+/// The text of a post-mortem file, or `None` (logged) when it is too large to read.
+pub fn document_text(path: &str, bytes: &[u8]) -> Option<String> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        warn!(path, bytes = bytes.len(), "post-mortem too large; not read");
+        return None;
+    }
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
 
 /// Parsed settings per repository, so an unchanged file is parsed once per process. The store
 /// holds the text (the last valid one), so every replica sees the same settings.
@@ -252,24 +262,35 @@ pub async fn sync_document(
                 open_tracking_issue(handlers, client, &doc, &part, &source, known.is_some()).await?
             }
         };
-        let outcome = sync_source(
-            handlers,
-            client,
-            SourceDocument {
-                installation: doc.installation,
-                repo: doc.repo,
-                source: source.clone(),
-                title: part.title.clone(),
-                tracking_issue,
-                author: doc.author.clone(),
-                origin_link: doc.place.link.clone(),
-                follow_ups: &part.follow_ups,
-                since: doc.since,
-                settings: doc.settings,
-            },
-        )
-        .await
-        .with_context(|| format!("syncing {source}"))?;
+        let source_document = |tracking_issue| SourceDocument {
+            installation: doc.installation,
+            repo: doc.repo,
+            source: source.clone(),
+            title: part.title.clone(),
+            tracking_issue,
+            author: doc.author.clone(),
+            origin_link: doc.place.link.clone(),
+            follow_ups: &part.follow_ups,
+            since: doc.since,
+            settings: doc.settings,
+        };
+        let (tracking_issue, outcome) =
+            match sync_source(handlers, client, source_document(tracking_issue)).await {
+                // The bot's own tracking issue was deleted: open another rather than fail on
+                // every push. An issue a person chose (`/postmortem PATH`) is not replaced.
+                Err(error)
+                    if explicit.is_none()
+                        && error.downcast_ref::<TrackingIssueGone>().is_some() =>
+                {
+                    warn!(%source, "the tracking issue is gone; opening another");
+                    let issue =
+                        open_tracking_issue(handlers, client, &doc, &part, &source, false).await?;
+                    let outcome = sync_source(handlers, client, source_document(issue)).await;
+                    (issue, outcome)
+                }
+                other => (tracking_issue, other),
+            };
+        let outcome = outcome.with_context(|| format!("syncing {source}"))?;
         outcomes.push(PartOutcome {
             title: part.title,
             tracking_issue,
@@ -318,7 +339,10 @@ async fn open_tracking_issue(
             doc.repo,
             &NewIssue {
                 title: render_sources::tracking_issue_title(&part.title),
-                body: render::with_tracking_section(&body, &render::tracking_section(&[])),
+                body: render::with_tracking_section(
+                    &body,
+                    &render::tracking_section_with_hint(&[], render_sources::HINT_FOLLOWED),
+                ),
                 labels: vec![render::LABEL_POSTMORTEM.to_string()],
                 assignees: Vec::new(),
             },
@@ -437,7 +461,9 @@ pub async fn scan(
         let Some(bytes) = client.get_file(repo, &path, &branch).await? else {
             continue;
         };
-        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FILE_BYTES)]).into_owned();
+        let Some(text) = document_text(&path, &bytes) else {
+            continue;
+        };
         found.push(Candidate {
             source: Source::File {
                 repo: repo.clone(),

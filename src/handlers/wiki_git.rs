@@ -20,8 +20,12 @@ use crate::ids::RepoName;
 /// A clone or fetch that takes longer is stuck (the job retries later).
 const GIT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Pages larger than this are not read (a hostile page must stay cheap).
+/// Pages larger than this are not read (a hostile page must stay cheap, and cutting one short
+/// would look like removed items).
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// Listings and other output past this are refused rather than read in part.
+const MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Wiki page files git keeps as Markdown.
 const MARKDOWN_EXTENSIONS: [&str; 3] = ["md", "markdown", "mdown"];
@@ -87,20 +91,33 @@ impl WikiCache {
             .join(format!("{}.wiki.git", safe_name(repo.name())))
     }
 
+    fn lock_for(&self, repo: &RepoName) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        locks.entry(repo.clone()).or_default().clone()
+    }
+
+    /// Deletes the wiki's clone (the App was uninstalled: its data goes).
+    pub async fn forget(&self, repo: &RepoName) -> anyhow::Result<()> {
+        let _turn = self.lock_for(repo).lock_owned().await;
+        let dir = self.dir_for(repo);
+        match tokio::fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(anyhow::Error::new(e).context(format!("removing {}", dir.display())))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Clones the wiki the first time, fetches it afterwards; returns it held for reading.
     pub async fn update(
         &self,
         repo: &RepoName,
         token: &SecretString,
     ) -> Result<WikiClone, WikiError> {
-        let lock = {
-            let mut locks = self
-                .locks
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            locks.entry(repo.clone()).or_default().clone()
-        };
-        let turn = lock.lock_owned().await;
+        let turn = self.lock_for(repo).lock_owned().await;
         let dir = self.dir_for(repo);
         let url = self.clone_url(repo);
         if dir.join("HEAD").is_file() {
@@ -148,6 +165,9 @@ impl WikiCache {
 impl WikiClone {
     /// Whether `rev` names a commit of the clone.
     pub async fn has_commit(&self, rev: &str) -> bool {
+        if check_rev(rev).is_err() {
+            return false;
+        }
         let spec = format!("{rev}^{{commit}}");
         run_git(Some(&self.dir), &["cat-file", "-e", &spec], None)
             .await
@@ -177,6 +197,21 @@ impl WikiClone {
             return Ok(None);
         };
         let spec = format!("{rev}:{}", page.path);
+        let size = run_git(Some(&self.dir), &["cat-file", "-s", &spec], None)
+            .await
+            .map_err(anyhow::Error::from)?;
+        if size
+            .trim()
+            .parse::<usize>()
+            .map_or(true, |n| n > MAX_PAGE_BYTES)
+        {
+            tracing::warn!(
+                page = page_name,
+                size = size.trim(),
+                "wiki page too large; not read"
+            );
+            return Ok(None);
+        }
         let text = run_git(Some(&self.dir), &["cat-file", "blob", &spec], None)
             .await
             .map_err(anyhow::Error::from)?;
@@ -271,8 +306,13 @@ async fn run_git(
         .map_err(|_| anyhow::anyhow!("git {} took longer than {GIT_TIMEOUT:?}", args[0]))?
         .context("waiting for git")?;
     if output.status.success() {
-        let bytes = &output.stdout[..output.stdout.len().min(MAX_PAGE_BYTES)];
-        return Ok(String::from_utf8_lossy(bytes).into_owned());
+        if output.stdout.len() > MAX_OUTPUT_BYTES {
+            return Err(WikiError::Other(anyhow::anyhow!(
+                "git {} printed more than {MAX_OUTPUT_BYTES} bytes",
+                args[0]
+            )));
+        }
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     let missing = ["not found", "does not appear to be a git repository", "404"]
@@ -325,6 +365,7 @@ mod tests {
 
         let wiki = cache.update(&repo, &token).await.unwrap();
         assert!(wiki.has_commit(&first).await);
+        assert!(!wiki.has_commit("--version").await);
         let pages = wiki.pages("HEAD").await.unwrap();
         assert_eq!(pages.len(), 1);
         assert_eq!(pages[0].page_name, "Incident-One");
@@ -375,6 +416,9 @@ mod tests {
             refused.update(&repo, &wrong).await,
             Err(WikiError::Other(_))
         ));
+        cache.forget(&repo).await.unwrap();
+        assert!(!root.path().join("octo/wiki-test.wiki.git").exists());
+        cache.forget(&repo).await.unwrap();
         let none = RepoName::new("octo", "no-wiki");
         fake.add_repo(installation, &none);
         assert!(matches!(

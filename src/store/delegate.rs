@@ -200,6 +200,15 @@ macro_rules! impl_store {
                 sources::put_repo_settings(&self.pool, settings).await
             }
 
+            async fn rename_postmortem_source(
+                &self,
+                old: &str,
+                new: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<bool> {
+                sources::rename_postmortem_source(&self.pool, old, new, now).await
+            }
+
             async fn get_onboarding(
                 &self,
                 repo: &$crate::ids::RepoName,

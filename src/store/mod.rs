@@ -390,6 +390,15 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts or replaces by repository. Deleted with the installation.
     async fn put_repo_settings(&self, settings: &StoredRepoSettings) -> StoreResult<()>;
 
+    /// Moves a tracked post-mortem (and so its follow-ups) to a new source name, as when its file
+    /// is renamed. False, changing nothing, when `old` is unknown or `new` is already tracked.
+    async fn rename_postmortem_source(
+        &self,
+        old: &str,
+        new: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     async fn get_onboarding(&self, repo: &RepoName) -> StoreResult<Option<Onboarding>>;
 
     /// Inserts or replaces by repository. Deleted with the installation.

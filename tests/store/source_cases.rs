@@ -107,3 +107,44 @@ pub async fn uninstalling_deletes_settings_and_onboarding(fx: &Fixture) {
     assert!(s.get_repo_settings(&repo("p/a")).await.unwrap().is_some());
     assert!(s.get_onboarding(&repo("p/a")).await.unwrap().is_some());
 }
+
+pub async fn a_renamed_postmortem_keeps_its_follow_ups(fx: &Fixture) {
+    use postmortem_bot::store::NewPostMortem;
+    let s = &fx.store;
+    let new_pm = |source: &str| NewPostMortem {
+        installation_id: InstallationId(1),
+        repo: repo("o/a"),
+        source: source.into(),
+        title: "Outage".into(),
+        tracking_issue: Some(IssueNumber(3)),
+        author: None,
+    };
+    let old = s
+        .upsert_postmortem(&new_pm("file:o/a:a.md"), t(0))
+        .await
+        .unwrap();
+    s.upsert_postmortem(&new_pm("file:o/a:taken.md"), t(0))
+        .await
+        .unwrap();
+    assert!(
+        s.rename_postmortem_source("file:o/a:a.md", "file:o/a:b/a.md", t(5))
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.get_postmortem("file:o/a:a.md").await.unwrap(), None);
+    let moved = s.get_postmortem("file:o/a:b/a.md").await.unwrap().unwrap();
+    assert_eq!(moved.id, old.id);
+    assert_eq!(moved.updated_at, t(5));
+    assert!(
+        !s.rename_postmortem_source("file:o/a:b/a.md", "file:o/a:taken.md", t(6))
+            .await
+            .unwrap(),
+        "never onto a tracked source"
+    );
+    assert!(
+        !s.rename_postmortem_source("file:o/a:nope.md", "file:o/a:c.md", t(6))
+            .await
+            .unwrap()
+    );
+    assert!(s.get_postmortem("file:o/a:b/a.md").await.unwrap().is_some());
+}

@@ -105,3 +105,21 @@ pub(super) async fn put_onboarding(pool: &PgPool, onboarding: &Onboarding) -> St
     .await?;
     Ok(())
 }
+
+pub(super) async fn rename_postmortem_source(
+    pool: &PgPool,
+    old: &str,
+    new: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE postmortems SET source = $2, updated_at = $3
+         WHERE source = $1 AND NOT EXISTS (SELECT 1 FROM postmortems WHERE source = $2)",
+    )
+    .bind(old)
+    .bind(new)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
