@@ -1,6 +1,7 @@
 //! Two `serve` processes on one PostgreSQL database against the fake GitHub: every delivery is
 //! processed once, a replica killed mid-job has its job finished by the other, and the same
-//! `/postmortem` sent to both opens nothing twice. Skipped with a notice without TEST_POSTGRES_URL.
+//! `/postmortem` sent to both opens nothing twice, and two schedulers send one digest. Skipped with a
+//! notice without TEST_POSTGRES_URL.
 
 #[path = "process_support/mod.rs"]
 mod process_support;
@@ -278,5 +279,84 @@ async fn mutations_of_one_installation_go_out_one_at_a_time_across_replicas() {
 
     a.stop().await;
     b.stop().await;
+    schema.drop_schema().await;
+}
+
+/// Digest comments the App wrote on its digest issue.
+fn digest_comments(fake: &postmortem_bot::fake_github::FakeGitHub) -> Vec<String> {
+    let bot = fake.bot_login();
+    fake.issues(&repo())
+        .into_iter()
+        .filter(|issue| {
+            issue.author == bot
+                && issue
+                    .body
+                    .as_deref()
+                    .is_some_and(|b| b.contains(postmortem_bot::digest::DIGEST_ISSUE_MARKER))
+        })
+        .flat_map(|issue| issue.comments)
+        .filter(|c| c.author == bot)
+        .map(|c| c.body)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_schedulers_through_a_digest_hour_send_one_digest() {
+    let Some(base) = postgres_url("two_schedulers_through_a_digest_hour") else {
+        return;
+    };
+    let schema = Schema::create(&base).await;
+    let fake = fake().await;
+    let options = ReplicaOptions::default();
+    let pool = schema.pool().await;
+
+    // One replica tracks a post-mortem; then it looks tracked since last month, so this week's
+    // digest (Monday 09:00 UTC by default) is due whenever the test runs.
+    let first = Replica::start("first", &fake, &schema.url, &options).await;
+    let issue = fake.add_issue(&repo(), MAINTAINER, "Post-mortem: queue", POSTMORTEM);
+    let comment = fake
+        .add_comment(&repo(), issue, MAINTAINER, "/postmortem")
+        .unwrap();
+    let payload = comment_payload(&fake, issue.0, comment, MAINTAINER);
+    assert_eq!(first.deliver("issue_comment", "track", &payload).await, 202);
+    eventually("the post-mortem tracked", WAIT, || all_done(&pool, 1)).await;
+    first.stop().await;
+    sqlx::query("UPDATE postmortems SET created_at = created_at - INTERVAL '30 days'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // The hour starts afresh: forget the sweeps the first replica's start-up tick queued.
+    sqlx::query("DELETE FROM jobs WHERE kind <> 'webhook'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(digest_comments(&fake).is_empty());
+
+    // Both schedulers tick at start, in the same hour, on the same database.
+    let (a, b) = tokio::join!(
+        Replica::start("a", &fake, &schema.url, &options),
+        Replica::start("b", &fake, &schema.url, &options),
+    );
+    eventually("the digest sent and every job finished", WAIT, || async {
+        let unfinished: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        unfinished == 0 && !digest_comments(&fake).is_empty()
+    })
+    .await;
+    let sweeps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'digest_sweep'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sweeps, 1,
+        "one digest sweep for the hour, whichever replica ticked"
+    );
+    assert_eq!(digest_comments(&fake).len(), 1, "one digest");
+    a.stop().await;
+    b.stop().await;
+    assert_eq!(digest_comments(&fake).len(), 1);
     schema.drop_schema().await;
 }
