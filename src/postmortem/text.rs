@@ -398,6 +398,47 @@ pub(crate) fn is_narrative(s: &str) -> bool {
     NARRATIVE.is_match(s.trim())
 }
 
+static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        ^(thanks|thank\s+you|many\s+thanks|huge\s+thanks|big\s+thanks|kudos|shout[\s-]?outs?|cheers|apologies|sorry)\b
+      | ^(again|finally|and)\s*,?\s+(thanks|thank\s+you)\b
+      | \bnot\s+(tracked|duplicated|captured|filed)\s+(here|in\s+this)\b
+      | \b(not|won'?t\s+be|will\s+not\s+be)\s+tracked\s+(here|in\s+this|as\s+an?\s+)
+      | \bout\s+of\s+scope\b
+      | \balready\s+tracked\s+(by|in|elsewhere|separately)\b
+      | \btracked\s+(elsewhere|separately)\b
+      | ^open\s+questions?\b
+      | ^(next|the\s+next)\s+(review|sync|meeting|retro|check[\s-]?in|call)\b
+      | \b(review|meeting|sync|retro|stand[\s-]?up|call)\s+(moves|moved|is\s+moving|will\s+move|is\s+rescheduled)\b
+      | \brevisit\s+(this|these|the)\s+(list|items|actions|action\s+items)\b
+      | \b(come|get)\s+back\s+(to\s+(this|it)\s+)?at\s+the\s+next\b
+    ",
+    )
+    .expect("aside regex")
+});
+
+/// Whether a line is an aside a reader would not track: thanks, meeting logistics, or a remark
+/// the document itself marks as untracked, out of scope or an open question.
+pub(crate) fn is_aside(s: &str) -> bool {
+    ASIDE.is_match(s.trim())
+}
+
+static REVIEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^[^.;]{0,80}?\b(reviewed|approved|signed[\s-]?off|agreed|confirmed|verified|filled\s+in|attached|linked|circulated|acknowledged|read)\b
+        (\s+(by|with|in|on|at)\b[^.;]*)?[.;]?$",
+    )
+    .expect("review step regex")
+});
+
+/// Whether a checklist line records a review step done on the document ("Timeline reviewed by
+/// all responders", "Sign-off: IC approved") rather than work to do.
+pub(crate) fn is_review_step(s: &str) -> bool {
+    let t = s.trim();
+    !starts_with_action_verb(t) && REVIEW_STEP.is_match(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
