@@ -519,4 +519,25 @@ mod tests {
         assert!(is_narrative("The cookie was rescoped so it expires"));
         assert!(!is_narrative("Limit memory for builds"));
     }
+
+    #[test]
+    fn asides_and_review_steps() {
+        for s in [
+            "Thanks for bearing with us while we fixed this.",
+            "Next sync moves to Wednesday",
+            "We will revisit this list at the monthly ops review",
+            "Moving to a new vendor came up; out of scope for this retro",
+            "Open question from Ana: keep the old dashboards?",
+            "Rotate the keys (discussed with security, not tracked here)",
+        ] {
+            assert!(is_aside(s), "{s}");
+        }
+        for s in ["Add a thank-you note to the status page template", "Track spool size"] {
+            assert!(!is_aside(s), "{s}");
+        }
+        assert!(is_review_step("Timeline reviewed by all responders"));
+        assert!(is_review_step("Sign-off: IC approved"));
+        assert!(!is_review_step("Review the timeline with all responders"));
+        assert!(!is_review_step("Add an alert on spool depth"));
+    }
 }
