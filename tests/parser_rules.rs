@@ -410,3 +410,45 @@ fn small_inline_documents() {
         assert_eq!(titles(&pm), *want, "{doc:?}");
     }
 }
+
+#[test]
+fn checklists_observations_lessons_and_asides_are_not_items() {
+    let pm = fixture("asides-and-labels.md");
+    assert_eq!(
+        titles(&pm),
+        [
+            "Reject new mail with a temporary error once the spool passes 80%.",
+            "Split the spool onto its own volume.",
+            "Throttle bulk senders.",
+            "Page earlier.",
+        ]
+    );
+    // The line after a bold lead explains it rather than adding an item.
+    let throttle = item(&pm, "Throttle bulk senders.");
+    assert!(
+        throttle
+            .details
+            .iter()
+            .any(|d| d.contains("newsletter account")),
+        "{:?}",
+        throttle.details
+    );
+}
+
+#[test]
+fn bold_action_label_paragraph_opens_an_action_list() {
+    let pm = fixture("chat-summary.md");
+    assert_eq!(
+        titles(&pm),
+        [
+            "the deploy script should refuse an empty target list",
+            "pin the webhook worker image by digest",
+        ]
+    );
+    assert_eq!(
+        item(&pm, "pin the webhook worker image by digest")
+            .owner
+            .as_deref(),
+        Some("@lee")
+    );
+}

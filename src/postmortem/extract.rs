@@ -61,6 +61,9 @@ struct Extractor<'a> {
     /// A sub-heading that is itself an action ("### Add lag alerts"), and its follow-up: the
     /// prose under it is its details.
     heading_item: Option<(usize, usize)>,
+    /// A short label paragraph ("Lessons learned:", "**Action items:**") sets how the list right
+    /// after it is read, like a heading would.
+    label_ctx: Option<Ctx>,
 }
 
 /// Extracts the follow-ups of a parsed document, in document order.
@@ -86,6 +89,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         tail: None,
         table: None,
         heading_item: None,
+        label_ctx: None,
     };
     for i in 0..doc.blocks.len() {
         ex.block(i);
@@ -114,6 +118,9 @@ fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
                 class == Class::Action
                     || (matches!(b.kind, Kind::Item { .. })
                         && label_class(&b.inline) == Some(Class::Action))
+                    || (b.kind == Kind::Paragraph
+                        && b.container.is_none()
+                        && paragraph_label(&b.inline) == Some(Class::Action))
             }
         }
     })
@@ -129,6 +136,29 @@ fn label_class(inline: &Inline) -> Option<Class> {
         }
     }
     None
+}
+
+/// The meaning of a paragraph that is only a short label ("Lessons learned:", "**Action
+/// items:**"), if it is one and names a kind of section.
+fn paragraph_label(inline: &Inline) -> Option<Class> {
+    let t = inline.text.trim();
+    if t.is_empty() || t.len() > 60 || t.contains('\n') {
+        return None;
+    }
+    let all_bold = inline.strong.first().is_some_and(|&(s, e)| {
+        inline.text[..s].trim().is_empty() && inline.text[e..].trim().trim_matches(':').is_empty()
+    });
+    if !all_bold && !t.ends_with(':') {
+        return None;
+    }
+    let label = t.trim_end_matches(':').trim();
+    if label.split_whitespace().count() > 5 {
+        return None;
+    }
+    match sections::classify(label) {
+        Class::Neutral => None,
+        class => Some(class),
+    }
 }
 
 fn ctx_of(class: Class, fallback: bool) -> Ctx {
@@ -178,6 +208,7 @@ impl Extractor<'_> {
             Kind::Heading { .. } => {
                 self.tail = None;
                 self.heading_item = None;
+                self.label_ctx = None;
                 self.heading(i);
             }
             Kind::Item { .. } => self.item(i),
@@ -185,6 +216,11 @@ impl Extractor<'_> {
                 Some(c) => self.inner_paragraph(i, c),
                 None => {
                     self.tail = None;
+                    self.label_ctx = None;
+                    if let Some(class) = paragraph_label(&self.doc.blocks[i].inline) {
+                        self.label_ctx = Some(ctx_of(class, self.fallback));
+                        return;
+                    }
                     match self.heading_item {
                         Some((sec, f)) if sec == self.secs.of_block[i] => {
                             let text = self.doc.blocks[i].inline.text.clone();
@@ -196,6 +232,7 @@ impl Extractor<'_> {
             },
             Kind::TableRow { .. } => {
                 self.tail = None;
+                self.label_ctx = None;
                 self.table_row(i);
             }
         }
@@ -309,7 +346,10 @@ impl Extractor<'_> {
             return;
         };
         let inline = &block.inline;
-        let mut ctx = self.section_ctx(i);
+        let mut ctx = match (parent, self.label_ctx) {
+            (None, Some(c)) if self.section_ctx(i) != Ctx::NonAction => c,
+            _ => self.section_ctx(i),
+        };
         if let Some(p) = parent {
             let parent_task = matches!(
                 self.doc.blocks.get(p).map(|b| &b.kind),
@@ -430,11 +470,15 @@ impl Extractor<'_> {
             Ctx::Fallback => {
                 acceptable(&d)
                     && (d.status_tagged
-                        || task.is_some()
+                        || (task.is_some() && !text::is_review_step(&d.title))
                         || (text::is_forward_looking(&d.title) && !text::is_narrative(&d.title)))
             }
             // A checkbox is an explicit to-do wherever it appears outside narrative sections.
-            Ctx::Neutral | Ctx::Lessons => (d.status_marked || task.is_some()) && acceptable(&d),
+            Ctx::Neutral | Ctx::Lessons => {
+                (d.status_marked || task.is_some())
+                    && acceptable(&d)
+                    && !text::is_review_step(&d.title)
+            }
             Ctx::NonAction => false,
         };
         if !is_item {
@@ -510,11 +554,20 @@ impl Extractor<'_> {
         if ctx == Ctx::NonAction {
             return;
         }
+        // A bold-lead paragraph names its action in the lead; the lines after it explain it.
+        let mut lead: Option<usize> = None;
         for (off, piece) in text::statement_lines(&text[from..]) {
             let start = from + off;
             line += inline.lines_between(counted, start);
             counted = start;
             let marked = fields::quick_marker(inline, start, start + piece.len());
+            if let Some(f) = lead
+                && !marked
+                && inline.strong_in(start, start + piece.len()).is_empty()
+            {
+                self.add_detail(f, piece);
+                continue;
+            }
             let maybe = match ctx {
                 Ctx::Action => true,
                 Ctx::Fallback => {
@@ -551,7 +604,15 @@ impl Extractor<'_> {
                 }
             };
             if keep {
-                self.new_follow_up(i, d, line);
+                let opens_bold = inline
+                    .strong_in(start, start + piece.len())
+                    .first()
+                    .is_some_and(|&(s, _)| text.get(start..s).is_some_and(|t| t.trim().is_empty()));
+                let bold_lead = ctx == Ctx::Action && opens_bold && !d.label_only;
+                let f = self.new_follow_up(i, d, line);
+                if bold_lead {
+                    lead = Some(f);
+                }
             }
         }
     }
@@ -713,7 +774,10 @@ fn numbering_end(s: &str) -> usize {
 }
 
 fn acceptable(d: &Derived) -> bool {
-    !d.link_only && !text::is_placeholder(&d.title)
+    !d.link_only
+        && !text::is_placeholder(&d.title)
+        && !text::is_aside(&d.title)
+        && (d.rest.len() > 80 || !text::is_aside(&d.rest))
 }
 
 fn is_note(d: &Derived) -> bool {

@@ -59,7 +59,8 @@ static NON_ACTION: LazyLock<Regex> = LazyLock::new(|| {
           | backlog\s+check | description | details\s+of | symptoms | incident\s+summary | problem
           | data\s+integrity | scope | acknowledg(e)?ments | netspace | why\s+was | how\s+we\s+responded
           | what\s+was\s+impacted | retrospective\s+guidelines | blameless | inclusive
-          | root\s+cause\s+analysis | analysis | questions
+          | root\s+cause\s+analysis | analysis | questions | checklists? | sign[\s-]?offs? | approvals?
+          | observations | noticed
         )\b",
     )
     .expect("non-action regex")

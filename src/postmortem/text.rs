@@ -398,6 +398,47 @@ pub(crate) fn is_narrative(s: &str) -> bool {
     NARRATIVE.is_match(s.trim())
 }
 
+static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        ^(thanks|thank\s+you|many\s+thanks|huge\s+thanks|big\s+thanks|kudos|shout[\s-]?outs?|cheers|apologies|sorry)\b
+      | ^(again|finally|and)\s*,?\s+(thanks|thank\s+you)\b
+      | \bnot\s+(tracked|duplicated|captured|filed)\s+(here|in\s+this)\b
+      | \b(not|won'?t\s+be|will\s+not\s+be)\s+tracked\s+(here|in\s+this|as\s+an?\s+)
+      | \bout\s+of\s+scope\b
+      | \balready\s+tracked\s+(by|in|elsewhere|separately)\b
+      | \btracked\s+(elsewhere|separately)\b
+      | ^open\s+questions?\b
+      | ^(next|the\s+next)\s+(review|sync|meeting|retro|check[\s-]?in|call)\b
+      | \b(review|meeting|sync|retro|stand[\s-]?up|call)\s+(moves|moved|is\s+moving|will\s+move|is\s+rescheduled)\b
+      | \brevisit\s+(this|these|the)\s+(list|items|actions|action\s+items)\b
+      | \b(come|get)\s+back\s+(to\s+(this|it)\s+)?at\s+the\s+next\b
+    ",
+    )
+    .expect("aside regex")
+});
+
+/// Whether a line is an aside a reader would not track: thanks, meeting logistics, or a remark
+/// the document itself marks as untracked, out of scope or an open question.
+pub(crate) fn is_aside(s: &str) -> bool {
+    ASIDE.is_match(s.trim())
+}
+
+static REVIEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^[^.;]{0,80}?\b(reviewed|approved|signed[\s-]?off|agreed|confirmed|verified|filled\s+in|attached|linked|circulated|acknowledged|read)\b
+        (\s+(by|with|in|on|at)\b[^.;]*)?[.;]?$",
+    )
+    .expect("review step regex")
+});
+
+/// Whether a checklist line records a review step done on the document ("Timeline reviewed by
+/// all responders", "Sign-off: IC approved") rather than work to do.
+pub(crate) fn is_review_step(s: &str) -> bool {
+    let t = s.trim();
+    !starts_with_action_verb(t) && REVIEW_STEP.is_match(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,5 +518,26 @@ mod tests {
         }
         assert!(is_narrative("The cookie was rescoped so it expires"));
         assert!(!is_narrative("Limit memory for builds"));
+    }
+
+    #[test]
+    fn asides_and_review_steps() {
+        for s in [
+            "Thanks for bearing with us while we fixed this.",
+            "Next sync moves to Wednesday",
+            "We will revisit this list at the monthly ops review",
+            "Moving to a new vendor came up; out of scope for this retro",
+            "Open question from Ana: keep the old dashboards?",
+            "Rotate the keys (discussed with security, not tracked here)",
+        ] {
+            assert!(is_aside(s), "{s}");
+        }
+        for s in ["Add a thank-you note to the status page template", "Track spool size"] {
+            assert!(!is_aside(s), "{s}");
+        }
+        assert!(is_review_step("Timeline reviewed by all responders"));
+        assert!(is_review_step("Sign-off: IC approved"));
+        assert!(!is_review_step("Review the timeline with all responders"));
+        assert!(!is_review_step("Add an alert on spool depth"));
     }
 }
