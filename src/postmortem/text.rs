@@ -532,7 +532,10 @@ mod tests {
         ] {
             assert!(is_aside(s), "{s}");
         }
-        for s in ["Add a thank-you note to the status page template", "Track spool size"] {
+        for s in [
+            "Add a thank-you note to the status page template",
+            "Track spool size",
+        ] {
             assert!(!is_aside(s), "{s}");
         }
         assert!(is_review_step("Timeline reviewed by all responders"));
