@@ -37,12 +37,9 @@ pub async fn on_issues(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Resu
     let installation = event
         .installation
         .context("the delivery names no installation")?;
-    let postmortem = store
-        .list_postmortems(&event.repo)
-        .await?
-        .into_iter()
-        .find(|p| p.id == follow_up.postmortem_id);
-    let Some(tracking_issue) = postmortem.and_then(|p| p.tracking_issue) else {
+    let Some(tracking_issue) =
+        tracking_issue_of(handlers, &event.repo, follow_up.postmortem_id).await?
+    else {
         return Ok(());
     };
     let client = handlers.github.installation(installation).await?;
@@ -66,6 +63,21 @@ pub async fn on_issues(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Resu
     Ok(())
 }
 
+/// The tracking issue of the post-mortem a follow-up belongs to, if it has one.
+async fn tracking_issue_of(
+    handlers: &Handlers,
+    repo: &crate::ids::RepoName,
+    postmortem_id: i64,
+) -> anyhow::Result<Option<crate::ids::IssueNumber>> {
+    Ok(handlers
+        .store
+        .list_postmortems(repo)
+        .await?
+        .into_iter()
+        .find(|p| p.id == postmortem_id)
+        .and_then(|p| p.tracking_issue))
+}
+
 /// A follow-up issue deleted or transferred: the record keeps the item without an issue (so no
 /// run opens it again), its line leaves the checklist, and the tracking issue says why.
 async fn follow_up_gone(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Result<()> {
@@ -82,12 +94,9 @@ async fn follow_up_gone(handlers: &Handlers, event: &IssuesEvent) -> anyhow::Res
     let installation = event
         .installation
         .context("the delivery names no installation")?;
-    let postmortem = store
-        .list_postmortems(&event.repo)
-        .await?
-        .into_iter()
-        .find(|p| p.id == follow_up.postmortem_id);
-    let Some(tracking_issue) = postmortem.and_then(|p| p.tracking_issue) else {
+    let Some(tracking_issue) =
+        tracking_issue_of(handlers, &event.repo, follow_up.postmortem_id).await?
+    else {
         return Ok(());
     };
     if tracking_issue == number {
