@@ -147,6 +147,11 @@ pub fn tracking_section(entries: &[SectionEntry]) -> String {
     tracking_section_with_hint(entries, HINT_EDIT_ABOVE)
 }
 
+/// The checklist line of a follow-up issue: `- [ ] #N`, ticked when closed.
+pub fn checklist_line(number: IssueNumber, closed: bool) -> String {
+    format!("- [{}] #{number}", if closed { "x" } else { " " })
+}
+
 /// The section with another hint (a post-mortem kept in a file or wiki page is followed as it
 /// changes, without a command).
 pub fn tracking_section_with_hint(entries: &[SectionEntry], hint: &str) -> String {
@@ -159,7 +164,7 @@ pub fn tracking_section_with_hint(entries: &[SectionEntry], hint: &str) -> Strin
     for entry in entries {
         match entry {
             SectionEntry::Issue { number, closed } => {
-                let _ = writeln!(section, "- [{}] #{number}", if *closed { "x" } else { " " });
+                let _ = writeln!(section, "{}", checklist_line(*number, *closed));
             }
             SectionEntry::Elsewhere { title, link } => {
                 let _ = writeln!(

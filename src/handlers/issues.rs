@@ -8,7 +8,7 @@ use super::apply::mark_gone;
 use crate::github::IssuePatch;
 use crate::github::webhook::IssuesEvent;
 use crate::ids::IssueNumber;
-use crate::render::{self, SectionEntry};
+use crate::render;
 use crate::render_sources;
 use crate::store::FollowUpState;
 
@@ -172,12 +172,7 @@ fn retick(body: &str, issue: Option<IssueNumber>, closed: bool) -> String {
     if end < start {
         return body.to_string();
     }
-    let wanted = render::tracking_section(&[SectionEntry::Issue { number, closed }]);
-    let wanted_line = wanted
-        .lines()
-        .find(|l| l.starts_with("- ["))
-        .unwrap_or_default()
-        .to_string();
+    let wanted_line = render::checklist_line(number, closed);
     let section = &body[start..end];
     let replaced: Vec<String> = section
         .lines()
@@ -203,6 +198,7 @@ fn retick(body: &str, issue: Option<IssueNumber>, closed: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::SectionEntry;
 
     #[test]
     fn a_gone_issue_leaves_the_checklist() {
