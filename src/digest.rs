@@ -155,7 +155,7 @@ impl OpenItem<'_> {
 
 fn open_items<'a>(input: &'a DigestInput<'a>) -> Vec<Vec<OpenItem<'a>>> {
     let s = input.settings;
-    let today = local_day(input.now, s.quiet.timezone);
+    let today = local_day(input.now, s.quiet.tz());
     input
         .postmortems
         .iter()
@@ -205,7 +205,7 @@ fn counts_at(input: &DigestInput<'_>, end: DateTime<Utc>) -> (usize, usize) {
 
 /// The Mermaid `xychart-beta` of open (line) and closed-that-week (bars) follow-ups.
 pub fn chart(input: &DigestInput<'_>) -> String {
-    let tz = input.settings.digest.timezone;
+    let tz = input.settings.digest.tz();
     let mut labels = Vec::new();
     let mut open = Vec::new();
     let mut closed = Vec::new();
@@ -469,7 +469,7 @@ pub fn render_status(
     settings: &ScheduleSettings,
     now: DateTime<Utc>,
 ) -> String {
-    let today = local_day(now, settings.quiet.timezone);
+    let today = local_day(now, settings.quiet.tz());
     let mut out = format!(
         "Follow-ups of **{}**:\n\n| Issue | Follow-up | Owner | State | Due | Notes |\n|---|---|---|---|---|---|\n",
         cell(title)

@@ -3,9 +3,15 @@
 use std::fmt;
 use std::sync::LazyLock;
 
+use chrono_tz::Tz;
 use regex::Regex;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+
+use crate::policy::ScheduleSettings;
+use crate::policy::settings::{
+    BudgetSettings, DigestSettings, DueSettings, QuietSettings, StaleSettings,
+};
 
 /// Where a repository keeps its settings (on the default branch).
 pub const SETTINGS_PATH: &str = ".github/postmortem.yml";
@@ -16,6 +22,9 @@ pub const DEFAULT_WIKI_TITLES: &str = "post-?mortem|incident|retrospective";
 /// Bounds on what a settings file may ask for, so a hostile file stays cheap to honour.
 const MAX_PATHS: usize = 50;
 const MAX_LABELS: usize = 20;
+const MAX_DAYS: u32 = 3_650;
+const MAX_NAGS: u32 = 20;
+const MAX_NAG_BUDGET: u32 = 10_000;
 
 /// How a repository tunes the App. `RepoSettings::default()` is what a repository without a file gets.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -31,17 +40,25 @@ pub struct RepoSettings {
     pub tracking: Tracking,
     pub on_removed: OnRemoved,
     pub on_done_in_doc: OnDoneInDoc,
-    /// The nag and digest keys belong to the scheduler; they are accepted here and read there.
-    pub stale: Option<serde_yaml_ng::Value>,
-    pub due: Option<serde_yaml_ng::Value>,
-    pub digest: Option<serde_yaml_ng::Value>,
-    pub exempt_labels: Option<serde_yaml_ng::Value>,
-    pub business_hours: Option<serde_yaml_ng::Value>,
-    pub timezone: Option<serde_yaml_ng::Value>,
+    /// When a follow-up is stale and how often it is nagged.
+    pub stale: StaleSettings,
+    /// Reminders before a due date, and default due windows by priority.
+    pub due: DueSettings,
+    /// Weekends and business hours without nags.
+    pub quiet: QuietSettings,
+    /// The weekly digest: on or off, day, hour, timezone.
+    pub digest: DigestSettings,
+    /// Nags one sweep may send per installation.
+    pub budget: BudgetSettings,
+    /// Labels that keep an issue out of every nag.
+    pub exempt_labels: Vec<String>,
+    /// The repository's timezone: quiet hours and the digest use it unless they name their own.
+    pub timezone: Option<Tz>,
 }
 
 impl Default for RepoSettings {
     fn default() -> Self {
+        let schedule = ScheduleSettings::default();
         Self {
             paths: [
                 "postmortems/**/*.md",
@@ -57,11 +74,12 @@ impl Default for RepoSettings {
             tracking: Tracking::Checklist,
             on_removed: OnRemoved::Comment,
             on_done_in_doc: OnDoneInDoc::Close,
-            stale: None,
-            due: None,
-            digest: None,
-            exempt_labels: None,
-            business_hours: None,
+            stale: schedule.stale,
+            due: schedule.due,
+            quiet: schedule.quiet,
+            digest: schedule.digest,
+            budget: schedule.budget,
+            exempt_labels: schedule.exempt_labels,
             timezone: None,
         }
     }
@@ -171,6 +189,19 @@ impl RepoSettings {
     pub fn matches_wiki_page(&self, title: &str) -> bool {
         self.wiki.enabled && wiki_regex(&self.wiki.titles).is_some_and(|re| re.is_match(title))
     }
+
+    /// What the nag and digest policies read, with the repository's timezone filled in.
+    pub fn schedule(&self) -> ScheduleSettings {
+        ScheduleSettings {
+            stale: self.stale.clone(),
+            due: self.due.clone(),
+            quiet: self.quiet.clone(),
+            digest: self.digest.clone(),
+            budget: self.budget.clone(),
+            exempt_labels: self.exempt_labels.clone(),
+        }
+        .with_repository_timezone(self.timezone)
+    }
 }
 
 fn wiki_regex(pattern: &str) -> Option<Regex> {
@@ -272,25 +303,43 @@ fn from_yaml_error(error: &serde_yaml_ng::Error, line_offset: usize) -> ConfigEr
     ConfigError { key, line, message }
 }
 
-/// The 1-based line where `key` (a plain key, at any depth) first appears, else 1.
-fn line_of(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            t.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        })
-        .map_or(1, |n| n + 1)
+/// The 1-based line of a dotted key (`stale.days`): each part is looked for from where its parent
+/// was found, in block (`days: 0`) or flow (`stale: {days: 0}`) style; else 1.
+fn line_of(text: &str, dotted_key: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    for part in dotted_key.split('.') {
+        let Some(found) = lines[from..]
+            .iter()
+            .position(|line| mentions_key(line, part))
+        else {
+            break;
+        };
+        from += found;
+    }
+    from + 1
+}
+
+/// Whether `line` holds `key:` as a mapping key rather than inside another word.
+fn mentions_key(line: &str, key: &str) -> bool {
+    line.match_indices(key).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + key.len()..].trim_start();
+        before.is_none_or(|c| c.is_whitespace() || matches!(c, '{' | ',' | '"' | '\''))
+            && after
+                .trim_start_matches(['"', '\''])
+                .trim_start()
+                .starts_with(':')
+    })
 }
 
 /// What the types alone cannot say: globs and patterns that cannot work.
 fn validate(settings: &RepoSettings, text: &str) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     let mut error = |key: &str, message: String| {
-        let leaf = key.rsplit('.').next().unwrap_or(key);
         errors.push(ConfigError {
             key: key.to_string(),
-            line: line_of(text, leaf),
+            line: line_of(text, key),
             message,
         });
     };
@@ -314,18 +363,68 @@ fn validate(settings: &RepoSettings, text: &str) -> Vec<ConfigError> {
             format!("not a regular expression ({})", first.trim()),
         );
     }
-    if settings.labels.len() > MAX_LABELS {
-        error("labels", format!("at most {MAX_LABELS} labels"));
+    check_labels("labels", &settings.labels, &mut error);
+    check_labels("exempt_labels", &settings.exempt_labels, &mut error);
+    check_labels(
+        "stale.label",
+        std::slice::from_ref(&settings.stale.label),
+        &mut error,
+    );
+    check_schedule(settings, &mut error);
+    errors
+}
+
+fn check_labels(key: &str, labels: &[String], error: &mut impl FnMut(&str, String)) {
+    if labels.len() > MAX_LABELS {
+        error(key, format!("at most {MAX_LABELS} labels"));
     }
-    for label in &settings.labels {
+    for label in labels {
         if label.trim().is_empty() || label.chars().count() > 50 || label.contains(',') {
             error(
-                "labels",
+                key,
                 format!("`{label}` is not a label name (1-50 characters, no commas)"),
             );
         }
     }
-    errors
+}
+
+/// Numbers the nag and digest policies cannot honour (a zero-day renag would nag every sweep).
+fn check_schedule(settings: &RepoSettings, error: &mut impl FnMut(&str, String)) {
+    let mut within = |key: &str, value: u32, range: std::ops::RangeInclusive<u32>| {
+        if !range.contains(&value) {
+            error(
+                key,
+                format!(
+                    "{value} is out of range; use {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+        }
+    };
+    within("stale.days", settings.stale.days, 1..=MAX_DAYS);
+    within("stale.renag_days", settings.stale.renag_days, 1..=MAX_DAYS);
+    within("stale.max_nags", settings.stale.max_nags, 0..=MAX_NAGS);
+    within("due.remind_days", settings.due.remind_days, 0..=MAX_DAYS);
+    for days in settings.due.default_days.values() {
+        within("due.default_days", *days, 1..=MAX_DAYS);
+    }
+    within("digest.hour", settings.digest.hour, 0..=23);
+    within(
+        "budget.nags_per_run",
+        settings.budget.nags_per_run,
+        1..=MAX_NAG_BUDGET,
+    );
+    if let Some((start, end)) = settings.quiet.business_hours
+        && !(start < end && end <= 24)
+    {
+        error(
+            "quiet.business_hours",
+            format!(
+                "[{start}, {end}] is not a span of hours; use [start, end] with 0 <= start < end <= 24"
+            ),
+        );
+    }
 }
 
 fn check_glob(glob: &str) -> Result<(), &'static str> {
@@ -437,7 +536,8 @@ digest: { day: friday }
         assert_eq!(s.tracking, Tracking::SubIssues);
         assert_eq!(s.on_removed, OnRemoved::Close);
         assert_eq!(s.on_done_in_doc, OnDoneInDoc::Comment);
-        assert!(s.stale.is_some() && s.digest.is_some());
+        assert_eq!(s.stale.days, 10);
+        assert_eq!(s.digest.day, chrono::Weekday::Fri);
         let off = parse("wiki: false\n").unwrap();
         assert!(!off.wiki.enabled);
         assert!(!off.matches_wiki_page("Incident"));
@@ -500,6 +600,87 @@ assign_owners: sometimes
         assert_eq!(errors[0].key, "(file)");
         let errors = parse("- a list\n- not a mapping\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+
+    #[test]
+    fn the_nag_and_digest_keys_reach_the_policy() {
+        let text = "\
+timezone: Europe/Berlin
+stale:
+  days: 5
+  renag_days: 2
+  max_nags: 1
+  label: needs-love
+due:
+  remind_days: 3
+  default_days: { P1: 28, P2: 56 }
+quiet: { weekends: true, business_hours: [9, 17] }
+digest:
+  day: friday
+  hour: 16
+  timezone: America/Chicago
+budget: { nags_per_run: 10 }
+exempt_labels: [parked]
+";
+        let schedule = parse(text).unwrap().schedule();
+        assert_eq!(
+            (
+                schedule.stale.days,
+                schedule.stale.renag_days,
+                schedule.stale.max_nags
+            ),
+            (5, 2, 1)
+        );
+        assert_eq!(schedule.stale.label, "needs-love");
+        assert_eq!(schedule.due.remind_days, 3);
+        assert_eq!(schedule.due.default_days.get("P2"), Some(&56));
+        assert!(schedule.quiet.weekends);
+        assert_eq!(schedule.quiet.business_hours, Some((9, 17)));
+        assert_eq!(schedule.quiet.tz(), chrono_tz::Europe::Berlin);
+        assert_eq!(schedule.digest.tz(), chrono_tz::America::Chicago);
+        assert_eq!(
+            (schedule.digest.day, schedule.digest.hour),
+            (chrono::Weekday::Fri, 16)
+        );
+        assert_eq!(schedule.budget.nags_per_run, 10);
+        assert_eq!(schedule.exempt_labels, ["parked"]);
+        assert_eq!(
+            RepoSettings::default().schedule(),
+            ScheduleSettings::default(),
+            "no file: the policy's defaults"
+        );
+    }
+
+    #[test]
+    fn nag_and_digest_numbers_out_of_range_name_key_and_line() {
+        let text = "\
+stale:
+  days: 0
+digest: { hour: 24 }
+quiet:
+  business_hours: [18, 9]
+due:
+  default_days:
+    P1: 0
+";
+        let errors = parse(text).unwrap_err();
+        let found: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(
+            found,
+            [
+                ("stale.days", 2),
+                ("due.default_days", 7),
+                ("digest.hour", 3),
+                ("quiet.business_hours", 5)
+            ],
+            "{errors:#?}"
+        );
+        let errors = parse("timezone: Mars/Olympus\n").unwrap_err();
+        assert_eq!((errors[0].key.as_str(), errors[0].line), ("timezone", 1));
+        let errors = parse("digest:\n  day: someday\n").unwrap_err();
+        assert_eq!(errors[0].key, "digest.day", "{errors:?}");
+        let errors = parse("exempt_labels: ['a,b']\n").unwrap_err();
+        assert_eq!(errors[0].key, "exempt_labels");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 mod support;
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike as _, Duration, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike as _, Duration, NaiveTime, Timelike as _, Utc, Weekday};
 use postmortem_bot::digest::{DIGEST_ISSUE_MARKER, digest_marker};
 use postmortem_bot::ids::IssueNumber;
 use postmortem_bot::policy::{iso_week, local_day};
@@ -405,4 +405,122 @@ async fn status_and_digest_commands_answer_in_place() {
         sent[0]
     );
     assert!(sent[0].contains("on request"), "{}", sent[0]);
+}
+
+/// A settings file on the default branch, pushed (and so read and stored) before tracking.
+async fn push_settings(h: &Harness, yaml: &str) {
+    h.push(&[(".github/postmortem.yml", Some(yaml))]).await;
+    h.settle().await;
+}
+
+#[tokio::test]
+async fn the_settings_file_sets_the_cadence_the_label_and_the_exempt_labels() {
+    let h = Harness::start().await;
+    push_settings(
+        &h,
+        "stale:\n  days: 3\n  renag_days: 2\n  max_nags: 1\n  label: needs-love\n\
+         exempt_labels: [parked]\n",
+    )
+    .await;
+    let (pm, issues) = track(
+        &h,
+        &[
+            "Rotate the signing keys @mona",
+            "Retire the old queue @mona",
+        ],
+    )
+    .await;
+    let a = anchor(30);
+    for issue in &issues {
+        h.backdate(*issue, a).await;
+    }
+    h.add_label(issues[1], "parked").await;
+    let at = |days: i64, hour: i64| a + Duration::days(days) + Duration::hours(hour);
+
+    h.tick(at(2, 23)).await;
+    assert!(
+        nags(&h, issues[0]).is_empty(),
+        "not before the file's 3 days"
+    );
+
+    h.tick(at(3, 9)).await;
+    let sent = nags(&h, issues[0]);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("no activity for 3 days"), "{}", sent[0]);
+    assert!(sent[0].contains("Reminder 1 of 1"), "{}", sent[0]);
+    let labels = h.labels_on(issues[0]);
+    assert!(labels.contains(&"needs-love".to_string()), "{labels:?}");
+    assert!(!labels.contains(&"stale".to_string()), "{labels:?}");
+    assert!(nags(&h, issues[1]).is_empty(), "`parked` is exempt here");
+
+    h.tick(at(5, 9)).await;
+    assert_eq!(nags(&h, issues[0]).len(), 1, "max_nags: 1");
+    assert_eq!(escalations(&h, pm).len(), 1, "escalated after renag_days");
+
+    h.comment(issues[0], MAINTAINER, "Picking this up now.")
+        .await;
+    h.settle().await;
+    assert!(
+        !h.labels_on(issues[0]).contains(&"needs-love".to_string()),
+        "a person's comment removes the configured label"
+    );
+}
+
+#[tokio::test]
+async fn the_digest_follows_the_settings_day_hour_and_timezone_and_its_issue_is_pinned() {
+    let h = Harness::start().await;
+    push_settings(
+        &h,
+        "timezone: America/New_York\ndigest:\n  day: friday\n  hour: 16\n",
+    )
+    .await;
+    track(&h, &["Add a canary stage @mona"]).await;
+    let friday = next(Weekday::Fri).date_naive();
+    let slot = friday
+        .and_hms_opt(16, 0, 0)
+        .unwrap()
+        .and_local_timezone(chrono_tz::America::New_York)
+        .unwrap()
+        .with_timezone(&Utc);
+    assert!(slot.hour() == 20 || slot.hour() == 21, "{slot}");
+
+    h.tick(friday.and_time(NaiveTime::MIN).and_utc() + Duration::hours(9))
+        .await;
+    h.tick(slot - Duration::minutes(1)).await;
+    assert!(
+        digests(&h).is_empty(),
+        "not before Friday 16:00 in New York"
+    );
+
+    h.tick(slot).await;
+    let sent = digests(&h);
+    assert_eq!(sent.len(), 1);
+    let week = iso_week(friday);
+    assert!(sent[0].contains(&digest_marker(&week)), "{}", sent[0]);
+    let issue = h.bot_issue_with(DIGEST_ISSUE_MARKER).unwrap();
+    assert!(issue.pinned, "the digest issue is pinned once opened");
+}
+
+#[tokio::test]
+async fn a_repository_with_three_pinned_issues_still_gets_its_digest() {
+    let h = Harness::start().await;
+    for title in ["Roadmap", "Contributing", "Known issues"] {
+        let n = h.open_issue(title, "Pinned by the maintainers.");
+        h.fake.set_pinned(&repo(), n, true);
+    }
+    track(&h, &["Add a canary stage @mona"]).await;
+    let monday = next(Weekday::Mon);
+    h.tick(monday + Duration::hours(9)).await;
+    assert_eq!(
+        digests(&h).len(),
+        1,
+        "pinning is a courtesy, not a condition"
+    );
+    let issue = h.bot_issue_with(DIGEST_ISSUE_MARKER).unwrap();
+    assert!(!issue.pinned, "GitHub allows three pinned issues");
+    let metrics = h.get("/metrics").await.1;
+    assert!(
+        metrics.contains("postmortem_skipped_work_total{reason=\"digest_pin\"} 1"),
+        "{metrics}"
+    );
 }

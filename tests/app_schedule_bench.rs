@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone as _, Utc};
 use postmortem_bot::handlers::digest::{build_digest, digest_job, plan_digest_sweep};
-use postmortem_bot::handlers::nag::{NagPayload, plan_nag_sweep, settings_for};
+use postmortem_bot::handlers::nag::{NagPayload, plan_nag_sweep};
 use postmortem_bot::ids::{InstallationId, IssueNumber, RepoName};
 use postmortem_bot::policy::ScheduleSettings;
 use postmortem_bot::store::{DynStore, FollowUpState, NewJob, NewPostMortem, TrackedFollowUp};
@@ -124,7 +124,8 @@ async fn fill(store: &DynStore, writers: usize) -> Duration {
 
 async fn run(name: &str, store: DynStore, writers: usize) {
     let fill_time = fill(&store, writers).await;
-    let settings: &(dyn Fn(&RepoName) -> ScheduleSettings + Sync) = &settings_for;
+    let defaults = ScheduleSettings::default();
+    let settings: &(dyn Fn(&RepoName) -> ScheduleSettings + Sync) = &|_| defaults.clone();
 
     // The nag sweep: plan from the store, then queue one uniquely keyed job per nag.
     let started = Instant::now();
@@ -199,7 +200,7 @@ async fn run(name: &str, store: DynStore, writers: usize) {
             &repo.repo,
             &week.week,
             now(),
-            &settings_for(&repo.repo),
+            &defaults,
             "https://github.com",
         )
         .await

@@ -303,6 +303,15 @@ impl FakeGitHub {
         });
     }
 
+    /// Pins or unpins an issue, as a maintainer would on its page.
+    pub fn set_pinned(&self, repo: &RepoName, number: IssueNumber, pinned: bool) {
+        self.with_state(|s| {
+            if let Some(issue) = s.repos.get_mut(repo).and_then(|r| r.issue_mut(number.0)) {
+                issue.pinned = pinned;
+            }
+        });
+    }
+
     /// Deletes the issue: its address answers 410 from now on.
     pub fn delete_issue(&self, repo: &RepoName, number: IssueNumber) {
         self.with_state(|s| {

@@ -36,6 +36,8 @@ pub struct FakeIssue {
     pub parent: Option<u64>,
     /// Ids of the sub-issues, in order.
     pub sub_issues: Vec<u64>,
+    /// Pinned to the repository's issue list (GraphQL `pinIssue`).
+    pub pinned: bool,
     pub(crate) gone: Option<Gone>,
 }
 
@@ -393,6 +395,7 @@ impl State {
             closed_by: None,
             parent: None,
             sub_issues: Vec::new(),
+            pinned: false,
             gone: None,
         });
         Some(number)

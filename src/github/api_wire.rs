@@ -40,6 +40,8 @@ impl ApiLabel {
 #[derive(Deserialize)]
 pub(crate) struct ApiIssue {
     number: u64,
+    #[serde(default)]
+    node_id: String,
     title: String,
     body: Option<String>,
     state: String,
@@ -68,6 +70,7 @@ impl TryFrom<ApiIssue> for Issue {
         };
         Ok(Issue {
             number: IssueNumber(i.number),
+            node_id: i.node_id,
             title: i.title,
             body: i.body,
             state,

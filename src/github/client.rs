@@ -17,6 +17,7 @@ use super::token::TokenCache;
 use super::transport::{Answer, Call, Replay};
 use crate::ids::{InstallationId, IssueNumber, RepoName};
 
+mod graphql;
 mod sources;
 pub use sources::{ChangedFile, DirEntry};
 

@@ -26,6 +26,9 @@ pub enum GitHubError {
     /// GitHub answered something we could not read.
     #[error("unexpected answer from GitHub: {0}")]
     Decode(String),
+    /// The GraphQL API answered with `errors` (it does so with a 200).
+    #[error("GitHub's GraphQL API refused: {0}")]
+    GraphQl(String),
 }
 
 impl GitHubError {
@@ -37,7 +40,10 @@ impl GitHubError {
             GitHubError::Ambiguous { .. }
             | GitHubError::RateLimited { .. }
             | GitHubError::Transport(_) => true,
-            GitHubError::NotFound | GitHubError::Auth(_) | GitHubError::Decode(_) => false,
+            GitHubError::NotFound
+            | GitHubError::Auth(_)
+            | GitHubError::Decode(_)
+            | GitHubError::GraphQl(_) => false,
         }
     }
 

@@ -37,6 +37,8 @@ pub enum IssueState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
     pub number: IssueNumber,
+    /// The GraphQL global id (what `pinIssue` takes).
+    pub node_id: String,
     pub title: String,
     pub body: Option<String>,
     pub state: IssueState,

@@ -7,10 +7,12 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::Handlers;
-use super::nag::{SweepPayload, settings_for};
+use super::nag::SweepPayload;
+use super::schedule_settings::ScheduleBook;
+use super::sources::repo_settings;
 use crate::digest::{self, DigestInput, DigestPostMortem};
 use crate::github::webhook::IssueCommentEvent;
 use crate::github::{InstallationClient, NewIssue};
@@ -77,7 +79,11 @@ pub fn digest_job(
 /// The sweep job: one uniquely keyed digest job per repository and week.
 pub async fn run_sweep(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
     let payload: SweepPayload = serde_json::from_value(job.payload.clone())?;
-    let due = plan_digest_sweep(handlers.store.as_ref(), payload.now, &settings_for).await?;
+    let book = ScheduleBook::load(handlers.store.as_ref()).await?;
+    let due = plan_digest_sweep(handlers.store.as_ref(), payload.now, &|repo| {
+        book.settings_for(repo)
+    })
+    .await?;
     let mut queued = 0;
     for (repo, due) in &due {
         let job = digest_job(repo, due, payload.now, handlers.settings.jobs.max_attempts)?;
@@ -147,30 +153,30 @@ async fn digest_issue(
                 .as_deref()
                 .is_some_and(|b| b.contains(digest::DIGEST_ISSUE_MARKER))
         })
-        .map(|i| i.number)
-        .min();
+        .min_by_key(|i| i.number);
     let issue = match existing {
         Some(issue) => issue,
-        None => {
-            client
-                .create_issue(
-                    repo,
-                    &NewIssue {
-                        title: digest::DIGEST_ISSUE_TITLE.to_string(),
-                        body: digest::digest_issue_body(),
-                        labels: vec![render::LABEL_POSTMORTEM.to_string()],
-                        assignees: Vec::new(),
-                    },
-                )
-                .await
-                .context("opening the digest issue")?
-                .number
-        }
+        None => client
+            .create_issue(
+                repo,
+                &NewIssue {
+                    title: digest::DIGEST_ISSUE_TITLE.to_string(),
+                    body: digest::digest_issue_body(),
+                    labels: vec![render::LABEL_POSTMORTEM.to_string()],
+                    assignees: Vec::new(),
+                },
+            )
+            .await
+            .context("opening the digest issue")?,
     };
-    // Pinning needs GitHub's GraphQL API, which the App does not speak yet; the issue works
-    // unpinned, so nothing waits on it.
-    handlers.store.set_digest_issue(repo, issue).await?;
-    Ok(issue)
+    // Pinned so people find the one place to subscribe. Until it is recorded below, a retry
+    // comes back here and pins again, which GitHub takes as a no-op.
+    if let Err(error) = client.pin_issue(&issue).await {
+        handlers.metrics.skipped("digest_pin", 1);
+        warn!(%repo, issue = %issue.number, %error, "cannot pin the digest issue; it works unpinned");
+    }
+    handlers.store.set_digest_issue(repo, issue.number).await?;
+    Ok(issue.number)
 }
 
 /// Posts the digest of `repo` for `week` (or, on request, as of now). A retried scheduled job
@@ -183,7 +189,7 @@ async fn post_digest(
     now: DateTime<Utc>,
     retrying: bool,
 ) -> anyhow::Result<Option<IssueNumber>> {
-    let settings = settings_for(repo);
+    let settings = repo_settings(handlers, client, repo).await?.schedule();
     let html_base = handlers.settings.github_url.as_str();
     let Some(body) = build_digest(
         handlers.store.as_ref(),
@@ -215,6 +221,8 @@ async fn post_digest(
 /// The digest job.
 pub async fn run_digest(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
     let p: DigestPayload = serde_json::from_value(job.payload.clone())?;
+    // Comments go out serially per installation, like every other job's.
+    let _turn = handlers.locks.installation(p.installation).await?;
     let client = handlers.github.installation(p.installation).await?;
     if let Some(issue) =
         post_digest(handlers, &client, &p.repo, &p.week, p.now, job.attempts > 1).await?
@@ -240,10 +248,12 @@ pub async fn on_digest_command(
     event: &IssueCommentEvent,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
-    let settings = settings_for(&event.repo);
+    let settings = repo_settings(handlers, client, &event.repo)
+        .await?
+        .schedule();
     let week = format!(
         "{}, on request",
-        policy::iso_week(policy::local_day(now, settings.digest.timezone))
+        policy::iso_week(policy::local_day(now, settings.digest.tz()))
     );
     let reply = match post_digest(handlers, client, &event.repo, &week, now, false).await? {
         Some(issue) => format!("Posted this repository's digest on #{issue}."),
@@ -276,7 +286,8 @@ pub async fn on_status_command(
     let reply = match found {
         Some(pm) => {
             let follow_ups = store.list_follow_ups(pm.id).await?;
-            digest::render_status(&pm.title, &follow_ups, &settings_for(repo), Utc::now())
+            let settings = repo_settings(handlers, client, repo).await?.schedule();
+            digest::render_status(&pm.title, &follow_ups, &settings, Utc::now())
         }
         None => "No post-mortem is tracked here yet: comment `/postmortem` on the post-mortem's \
                  issue first."

@@ -8,6 +8,7 @@ mod issues;
 mod locks;
 pub mod nag;
 mod push;
+pub mod schedule_settings;
 mod source_commands;
 mod sources;
 mod wiki;
@@ -70,6 +71,11 @@ impl Handlers {
         event: &WebhookEvent,
         queued_at: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        if let WebhookEvent::IssueComment(event) = event {
+            // Before the installation lock: most comments are not commands and mutate nothing;
+            // the rare label removal takes the lock itself.
+            nag::on_comment_activity(self, event).await?;
+        }
         // Held to the end of the job: mutating calls go out serially per installation.
         let _installation = match mutating_installation(event) {
             Some(installation) => Some(self.locks.installation(installation).await?),
@@ -77,7 +83,6 @@ impl Handlers {
         };
         match event {
             WebhookEvent::IssueComment(event) => {
-                nag::on_comment_activity(self, event).await?;
                 command::on_issue_comment(self, event, queued_at).await
             }
             WebhookEvent::Issues(event) => issues::on_issues(self, event).await,

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
 use super::Handlers;
+use super::schedule_settings::{self, ScheduleBook};
+use super::sources::repo_settings;
 use crate::github::webhook::IssueCommentEvent;
 use crate::github::{InstallationClient, IssueState};
 use crate::ids::{InstallationId, IssueNumber, RepoName};
@@ -23,12 +25,6 @@ pub const KIND_NAG: &str = "nag";
 const PAGE: u32 = 1_000;
 
 const STALE_LABEL_COLOR: &str = "fbca04";
-
-/// The settings of a repository. Defaults until `.github/postmortem.yml` is read for nags too;
-/// every caller goes through here so that change is one place.
-pub fn settings_for(_repo: &RepoName) -> ScheduleSettings {
-    ScheduleSettings::default()
-}
 
 /// The payload of a sweep job: the clock reading of the tick that queued it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,7 +149,7 @@ pub async fn plan_nag_sweep(
                 continue;
             }
             *spent += 1;
-            let day = policy::local_day(now, s.quiet.timezone);
+            let day = policy::local_day(now, s.quiet.tz());
             plan.nags.push(PlannedNag {
                 candidate,
                 decision,
@@ -167,8 +163,14 @@ pub async fn plan_nag_sweep(
 /// The sweep job: plan, then queue one uniquely keyed job per nag.
 pub async fn run_sweep(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
     let payload: SweepPayload = serde_json::from_value(job.payload.clone())?;
-    let floor = ScheduleSettings::default().stale.days;
-    let plan = plan_nag_sweep(handlers.store.as_ref(), payload.now, &settings_for, floor).await?;
+    let book = ScheduleBook::load(handlers.store.as_ref()).await?;
+    let plan = plan_nag_sweep(
+        handlers.store.as_ref(),
+        payload.now,
+        &|repo| book.settings_for(repo),
+        book.stale_floor_days(),
+    )
+    .await?;
     let mut queued = 0;
     for nag in &plan.nags {
         let f = &nag.candidate.follow_up;
@@ -242,8 +244,10 @@ pub async fn run_nag(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
         .await?
         .into_iter()
         .find(|pm| pm.id == p.postmortem_id);
-    let settings = settings_for(&p.repo);
+    // Comments and labels go out serially per installation, like every other job's.
+    let _turn = handlers.locks.installation(p.installation).await?;
     let client = handlers.github.installation(p.installation).await?;
+    let settings = repo_settings(handlers, &client, &p.repo).await?.schedule();
     let Some(issue) = client.get_issue(&p.repo, issue_number).await? else {
         info!(issue = %issue_number, "the follow-up's issue is gone; no nag");
         return Ok(());
@@ -323,7 +327,10 @@ pub async fn on_comment_activity(
         .store
         .record_human_activity(&event.repo, event.issue.number, Utc::now())
         .await?;
-    let label = settings_for(&event.repo).stale.label;
+    let label = schedule_settings::for_repo(handlers.store.as_ref(), &event.repo)
+        .await?
+        .stale
+        .label;
     if touched == 0 || !event.issue.labels.iter().any(|l| l == &label) {
         return Ok(());
     }
@@ -333,6 +340,7 @@ pub async fn on_comment_activity(
     // Cosmetic next to the reset itself, and this job also carries the comment's command: a
     // failed removal is logged rather than retried (the next nag sweep will not re-add it early).
     let removed = async {
+        let _turn = handlers.locks.installation(installation).await?;
         let client = handlers.github.installation(installation).await?;
         client
             .remove_label(&event.repo, event.issue.number, &label)

@@ -16,9 +16,10 @@ use super::worker::QueueSignals;
 use crate::app::App;
 use crate::config::Settings;
 use crate::handlers::digest::{KIND_DIGEST_SWEEP, build_digest, digest_job, plan_digest_sweep};
-use crate::handlers::nag::{KIND_NAG_SWEEP, SweepPayload, plan_nag_sweep, settings_for};
+use crate::handlers::nag::{KIND_NAG_SWEEP, SweepPayload, plan_nag_sweep};
+use crate::handlers::schedule_settings::{self, ScheduleBook};
 use crate::ids::RepoName;
-use crate::policy::{self, DigestDue, ScheduleSettings};
+use crate::policy::{self, DigestDue};
 use crate::store::{DigestRepository, DynStore, NewJob, Store, StoreResult};
 
 /// How often the scheduler looks at the clock.
@@ -192,7 +193,7 @@ async fn due_for(
         .into_iter()
         .find(|r| &r.repo == repo)
         .with_context(|| format!("no post-mortem is tracked in {repo}"))?;
-    let settings = settings_for(repo);
+    let settings = schedule_settings::for_repo(store, repo).await?;
     let due = policy::digest_due(&settings.digest, now, DateTime::<Utc>::MIN_UTC)
         .with_context(|| format!("digests are turned off for {repo}"))?;
     Ok((tracked, due))
@@ -206,10 +207,11 @@ async fn describe(
     html_base: &str,
 ) -> anyhow::Result<String> {
     let mut out = String::new();
+    let book = ScheduleBook::load(store).await?;
+    let settings_for = |repo: &RepoName| book.settings_for(repo);
     match sweep {
         Sweep::Nag => {
-            let floor = ScheduleSettings::default().stale.days;
-            let plan = plan_nag_sweep(store, now, &settings_for, floor).await?;
+            let plan = plan_nag_sweep(store, now, &settings_for, book.stale_floor_days()).await?;
             for nag in &plan.nags {
                 let _ = writeln!(out, "{}", nag.describe());
             }
@@ -239,8 +241,7 @@ async fn describe(
                     let _ = writeln!(out, "{repo} {}: already sent", due.week);
                     continue;
                 }
-                let settings = settings_for(repo);
-                match build_digest(store, repo, &due.week, now, &settings, html_base).await? {
+                match build_digest(store, repo, &due.week, now, book.get(repo), html_base).await? {
                     Some(body) => {
                         let _ = writeln!(out, "{repo} {}: would post\n\n{body}", due.week);
                     }

@@ -84,7 +84,7 @@ pub fn due_date(follow_up: &TrackedFollowUp, settings: &ScheduleSettings) -> Opt
         .iter()
         .find(|(p, _)| p.eq_ignore_ascii_case(priority))
         .map(|(_, d)| *d)?;
-    local_day(follow_up.created_at, settings.quiet.timezone)
+    local_day(follow_up.created_at, settings.quiet.tz())
         .checked_add_days(Days::new(u64::from(days)))
 }
 
@@ -96,7 +96,7 @@ pub fn last_activity(follow_up: &TrackedFollowUp) -> DateTime<Utc> {
 }
 
 fn is_quiet(settings: &ScheduleSettings, now: DateTime<Utc>) -> bool {
-    let local = now.with_timezone(&settings.quiet.timezone);
+    let local = now.with_timezone(&settings.quiet.tz());
     let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
     if settings.quiet.weekends && weekend {
         return true;
@@ -134,7 +134,7 @@ pub fn decide(
     if let Some(until) = follow_up.snoozed_until.filter(|u| *u > now) {
         return Decision::Nothing(Why::Snoozed(until));
     }
-    let tz = settings.quiet.timezone;
+    let tz = settings.quiet.tz();
     let today = local_day(now, tz);
     if follow_up
         .last_nag_at
@@ -200,7 +200,7 @@ fn due_soon(
     else {
         return false;
     };
-    let tz = settings.quiet.timezone;
+    let tz = settings.quiet.tz();
     (window_start..=due).contains(&today)
         && follow_up
             .last_nag_at
@@ -426,7 +426,7 @@ mod tests {
         let mut settings = s();
         settings.quiet.weekends = true;
         settings.quiet.business_hours = Some((9, 17));
-        settings.quiet.timezone = chrono_tz::America::New_York;
+        settings.quiet.timezone = Some(chrono_tz::America::New_York);
         let f = item();
         // Day 19 is Saturday 2026-11-21.
         assert_eq!(

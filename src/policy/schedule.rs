@@ -30,7 +30,7 @@ fn local_instant(day: NaiveDate, hour: u32, tz: Tz) -> Option<DateTime<Utc>> {
 
 /// The most recent digest time (`settings.day` at `settings.hour` local) at or before `now`.
 pub fn latest_digest_slot(settings: &DigestSettings, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let tz = settings.timezone;
+    let tz = settings.tz();
     let today = local_day(now, tz);
     let back =
         (7 + today.weekday().num_days_from_monday() - settings.day.num_days_from_monday()) % 7;
@@ -69,7 +69,7 @@ pub fn digest_due(
         return None;
     }
     Some(DigestDue {
-        week: iso_week(local_day(slot, settings.timezone)),
+        week: iso_week(local_day(slot, settings.tz())),
         slot,
     })
 }
@@ -114,7 +114,7 @@ mod tests {
         let s = DigestSettings {
             day: Weekday::Fri,
             hour: 16,
-            timezone: chrono_tz::Europe::Paris,
+            timezone: Some(chrono_tz::Europe::Paris),
             ..DigestSettings::default()
         };
         // Summer time: 16:00 in Paris is 14:00 UTC; winter: 15:00 UTC.
@@ -130,7 +130,7 @@ mod tests {
         let nz = DigestSettings {
             day: Weekday::Sat,
             hour: 8,
-            timezone: chrono_tz::Pacific::Auckland,
+            timezone: Some(chrono_tz::Pacific::Auckland),
             ..DigestSettings::default()
         };
         assert_eq!(
@@ -145,7 +145,7 @@ mod tests {
         let s = DigestSettings {
             day: Weekday::Sun,
             hour: 2,
-            timezone: chrono_tz::Europe::Paris,
+            timezone: Some(chrono_tz::Europe::Paris),
             ..DigestSettings::default()
         };
         assert_eq!(

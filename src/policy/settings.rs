@@ -77,24 +77,15 @@ impl Default for DueSettings {
 }
 
 /// When nobody should be pinged, in the repository's timezone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QuietSettings {
-    pub timezone: Tz,
+    /// `None`: the repository's timezone (the settings file's top-level `timezone`, else UTC).
+    pub timezone: Option<Tz>,
     /// No nags on Saturdays and Sundays.
     pub weekends: bool,
     /// `[start, end)` local hours when nags may go out; `None`: any hour.
     pub business_hours: Option<(u32, u32)>,
-}
-
-impl Default for QuietSettings {
-    fn default() -> Self {
-        Self {
-            timezone: Tz::UTC,
-            weekends: false,
-            business_hours: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,7 +95,8 @@ pub struct DigestSettings {
     pub day: Weekday,
     /// Local hour (0-23) of `timezone`.
     pub hour: u32,
-    pub timezone: Tz,
+    /// `None`: the repository's timezone (the settings file's top-level `timezone`, else UTC).
+    pub timezone: Option<Tz>,
     /// A week with nothing open posts nothing instead of a one-line digest.
     pub skip_empty: bool,
 }
@@ -115,9 +107,34 @@ impl Default for DigestSettings {
             enabled: true,
             day: Weekday::Mon,
             hour: 9,
-            timezone: Tz::UTC,
+            timezone: None,
             skip_empty: false,
         }
+    }
+}
+
+impl QuietSettings {
+    /// The timezone quiet hours, weekends and nag days are counted in.
+    pub fn tz(&self) -> Tz {
+        self.timezone.unwrap_or(Tz::UTC)
+    }
+}
+
+impl DigestSettings {
+    /// The timezone of `day` and `hour`.
+    pub fn tz(&self) -> Tz {
+        self.timezone.unwrap_or(Tz::UTC)
+    }
+}
+
+impl ScheduleSettings {
+    /// Gives `quiet` and `digest` the repository's timezone where they name none of their own.
+    pub fn with_repository_timezone(mut self, tz: Option<Tz>) -> Self {
+        if let Some(tz) = tz {
+            self.quiet.timezone.get_or_insert(tz);
+            self.digest.timezone.get_or_insert(tz);
+        }
+        self
     }
 }
 
@@ -148,7 +165,8 @@ mod tests {
         );
         assert_eq!(s.due.remind_days, 2);
         assert_eq!((s.digest.day, s.digest.hour), (Weekday::Mon, 9));
-        assert_eq!(s.digest.timezone, Tz::UTC);
+        assert_eq!(s.digest.tz(), Tz::UTC);
+        assert_eq!(s.quiet.tz(), Tz::UTC);
         assert!(s.digest.enabled);
     }
 
@@ -164,8 +182,20 @@ mod tests {
         assert_eq!(s.stale.renag_days, 7);
         assert_eq!(s.due.default_days.get("P2"), Some(&56));
         assert_eq!(s.digest.day, Weekday::Fri);
-        assert_eq!(s.digest.timezone, chrono_tz::Europe::Paris);
+        assert_eq!(s.digest.tz(), chrono_tz::Europe::Paris);
         assert_eq!(s.quiet.business_hours, Some((9, 18)));
+        let s = s.with_repository_timezone(Some(chrono_tz::Asia::Tokyo));
+        assert_eq!(
+            s.digest.tz(),
+            chrono_tz::Europe::Paris,
+            "its own timezone wins"
+        );
+        assert_eq!(s.quiet.tz(), chrono_tz::America::New_York);
+        let s = ScheduleSettings::default().with_repository_timezone(Some(chrono_tz::Asia::Tokyo));
+        assert_eq!(
+            (s.digest.tz(), s.quiet.tz()),
+            (chrono_tz::Asia::Tokyo, chrono_tz::Asia::Tokyo)
+        );
         assert!(serde_yaml_ng::from_str::<ScheduleSettings>("stale: {dayz: 3}").is_err());
         assert!(
             serde_yaml_ng::from_str::<ScheduleSettings>("digest: {timezone: Mars/Base}").is_err()

@@ -193,6 +193,12 @@ macro_rules! impl_store {
                 sources::get_repo_settings(&self.pool, repo).await
             }
 
+            async fn list_repo_settings(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredRepoSettings>> {
+                sources::list_repo_settings(&self.pool).await
+            }
+
             async fn put_repo_settings(
                 &self,
                 settings: &$crate::store::StoredRepoSettings,

@@ -387,6 +387,9 @@ pub trait Store: Send + Sync + 'static {
     /// The repository's last valid settings file, if one was ever read.
     async fn get_repo_settings(&self, repo: &RepoName) -> StoreResult<Option<StoredRepoSettings>>;
 
+    /// Every repository's last valid settings file, ordered by repository: what a sweep reads once.
+    async fn list_repo_settings(&self) -> StoreResult<Vec<StoredRepoSettings>>;
+
     /// Inserts or replaces by repository. Deleted with the installation.
     async fn put_repo_settings(&self, settings: &StoredRepoSettings) -> StoreResult<()>;
 

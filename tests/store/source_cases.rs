@@ -49,6 +49,18 @@ pub async fn repo_settings_replace_by_repository(fx: &Fixture) {
             .text,
         ""
     );
+    let all = s.list_repo_settings().await.unwrap();
+    let listed: Vec<(String, &str)> = all
+        .iter()
+        .map(|r| (r.repo.to_string(), r.text.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("o/a".to_string(), "on_removed: close\n"),
+            ("o/b".to_string(), "")
+        ]
+    );
 }
 
 pub async fn onboarding_moves_from_pending_to_done(fx: &Fixture) {

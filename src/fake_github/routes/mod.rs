@@ -5,6 +5,7 @@ mod app;
 mod comments;
 mod commits;
 mod contents;
+mod graphql;
 mod issues;
 mod labels;
 mod repos;
@@ -218,6 +219,11 @@ fn api_routes() -> Vec<Route> {
     ]
 }
 
+/// GitHub's GraphQL endpoint (not in the REST description).
+fn graphql_routes() -> Vec<Route> {
+    vec![route("POST", "/graphql", graphql::graphql)]
+}
+
 /// Wiki repositories over git smart HTTP (github.com, not the REST API).
 fn git_routes() -> Vec<Route> {
     vec![
@@ -281,6 +287,7 @@ pub(crate) fn route_name(axum_path: &str) -> Option<&'static str> {
     static NAMES: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
         api_routes()
             .into_iter()
+            .chain(graphql_routes())
             .chain(git_routes())
             .map(|r| (r.axum_path, r.path))
             .collect()
@@ -290,7 +297,11 @@ pub(crate) fn route_name(axum_path: &str) -> Option<&'static str> {
 
 pub(crate) fn router(ctx: Ctx) -> Router {
     let mut router: Router<Ctx> = Router::new();
-    for r in api_routes().into_iter().chain(git_routes()) {
+    for r in api_routes()
+        .into_iter()
+        .chain(graphql_routes())
+        .chain(git_routes())
+    {
         router = router.route(r.axum_path, r.handler);
     }
     router

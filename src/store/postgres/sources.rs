@@ -21,6 +21,16 @@ pub(super) async fn get_repo_settings(
     row.map(|row| settings_from_row(&row)).transpose()
 }
 
+pub(super) async fn list_repo_settings(pool: &PgPool) -> StoreResult<Vec<StoredRepoSettings>> {
+    let rows = sqlx::query(
+        "SELECT repo, installation_id, text, commit_sha, updated_at FROM repo_settings
+         ORDER BY repo COLLATE \"C\"",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(settings_from_row).collect()
+}
+
 fn settings_from_row(row: &PgRow) -> StoreResult<StoredRepoSettings> {
     Ok(StoredRepoSettings {
         repo: convert::repo_from_db(&row.try_get::<String, _>("repo")?)?,
