@@ -3,6 +3,7 @@
 //!
 //! Timestamps are integer microseconds (see `time`), so SQL compares them as numbers.
 
+mod checkpoint;
 mod leases;
 mod queue;
 mod schedule;
@@ -19,15 +20,18 @@ use sqlx::sqlite::{
 
 use super::StoreResult;
 
-/// Several readers help `/healthz` and the scheduler while a worker writes; SQLite takes one writer
-/// at a time anyway, so more connections would only queue on the file lock.
-const FILE_POOL_SIZE: u32 = 4;
+/// One connection: SQLite takes one writer at a time, and writers queueing for the file lock wait
+/// in SQLite's busy handler, which sleeps (measured: fewer deliveries per second, more CPU, a
+/// longer tail than queueing fairly in the pool). Reads are short and take their turn.
+const FILE_POOL_SIZE: u32 = 1;
 
 /// How long a writer waits for another (thread or process) to release the file lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// For a file database; stops with the store.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -52,12 +56,22 @@ impl SqliteStore {
                 .journal_mode(SqliteJournalMode::Wal)
                 // NORMAL is durable across application crashes in WAL mode; only a power loss
                 // can drop the last commits.
-                .synchronous(SqliteSynchronous::Normal);
+                .synchronous(SqliteSynchronous::Normal)
+                // `checkpoint` does it beside the writer instead.
+                .pragma("wal_autocheckpoint", "0");
             SqlitePoolOptions::new().max_connections(FILE_POOL_SIZE)
         };
-        let pool = pool_options.connect_with(options).await?;
+        let pool = pool_options.connect_with(options.clone()).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let checkpointer = if in_memory {
+            None
+        } else {
+            Some(checkpoint::Checkpointer::start(&options).await?)
+        };
+        Ok(Self {
+            pool,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// The underlying pool, for tools (such as a data migration) that read tables directly.
