@@ -604,3 +604,26 @@ async fn calls_per_wiki_edit_changing_one_item_of_ten_are_a_small_constant() {
     assert!(git <= 3, "a fetch, not a clone of everything: {calls:#?}");
     assert!(h.follow_up_issues().iter().any(|i| i.title == reworded));
 }
+
+#[tokio::test]
+async fn a_retitled_document_retitles_its_tracking_issue_unless_a_person_renamed_it() {
+    let h = Harness::start().await;
+    push_checkout(&h, &ITEMS).await;
+    let tracking = tracking_issue(&h).number;
+    let title = |h: &Harness| h.fake.issue(&repo(), tracking).unwrap().title;
+
+    let retitled =
+        checkout_postmortem(&ITEMS).replace("# Checkout outage", "# Checkout and payments outage");
+    h.push(&[(PATH, Some(retitled.as_str()))]).await;
+    h.settle().await;
+    assert_eq!(title(&h), "Post-mortem: Checkout and payments outage");
+
+    h.fake
+        .set_issue_title(&repo(), tracking, "SEV1: checkout, May");
+    let again = retitled.replace("Checkout and payments", "Checkout, payments and search");
+    h.push(&[(PATH, Some(again.as_str()))]).await;
+    h.settle().await;
+    assert_eq!(title(&h), "SEV1: checkout, May", "a person's title stays");
+    assert_eq!(h.follow_up_issues().len(), ITEMS.len());
+    assert_eq!(h.bot_issues_without_follow_up_label().len(), 1);
+}

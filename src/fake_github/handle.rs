@@ -303,6 +303,16 @@ impl FakeGitHub {
         });
     }
 
+    /// Renames an issue, as a person would on its page.
+    pub fn set_issue_title(&self, repo: &RepoName, number: IssueNumber, title: &str) {
+        self.with_state(|s| {
+            if let Some(issue) = s.repos.get_mut(repo).and_then(|r| r.issue_mut(number.0)) {
+                issue.title = title.to_string();
+                issue.updated_at = Utc::now();
+            }
+        });
+    }
+
     /// Pins or unpins an issue, as a maintainer would on its page.
     pub fn set_pinned(&self, repo: &RepoName, number: IssueNumber, pinned: bool) {
         self.with_state(|s| {

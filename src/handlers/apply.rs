@@ -80,6 +80,16 @@ pub struct SourceDocument<'a> {
     pub since: chrono::DateTime<Utc>,
     /// The repository's settings (labels, owners, tracking, on_removed, on_done_in_doc).
     pub settings: &'a RepoSettings,
+    /// For a tracking issue the App opened and titled: its title now and the one it should have.
+    pub retitle: Option<Retitle>,
+}
+
+/// A tracking issue's title that follows its document's: changed only while it is still the
+/// title the App gave it, so a title a person chose stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retitle {
+    pub from: String,
+    pub to: String,
 }
 
 pub struct ApplyOutcome {
@@ -127,7 +137,14 @@ pub async fn sync_source(
     }
     let summary = std::mem::take(&mut run.summary);
     let section = run.section(&actions);
-    refresh_section(client, doc.repo, doc.tracking_issue, &section).await?;
+    refresh_section(
+        client,
+        doc.repo,
+        doc.tracking_issue,
+        &section,
+        doc.retitle.as_ref(),
+    )
+    .await?;
     info!(
         source = %doc.source,
         opened = summary.opened.len(),
@@ -146,32 +163,39 @@ pub async fn sync_source(
 #[error("the tracking issue #{0} is gone")]
 pub struct TrackingIssueGone(pub IssueNumber);
 
-/// Rewrites the tracking issue's bot-owned section when it changed, leaving the author's text as is.
+/// Rewrites the tracking issue's bot-owned section when it changed, leaving the author's text as
+/// is, and its title when `retitle` applies; one PATCH for both.
 async fn refresh_section(
     client: &InstallationClient,
     repo: &RepoName,
     issue: IssueNumber,
     section: &str,
+    retitle: Option<&Retitle>,
 ) -> anyhow::Result<()> {
     // Read right before writing, so an edit the author just made is kept.
     let current = client
         .get_issue(repo, issue)
         .await?
         .ok_or(TrackingIssueGone(issue))?;
+    let title = retitle
+        .filter(|r| r.from != r.to && current.title == r.from)
+        .map(|r| r.to.clone());
     let body = current.body.unwrap_or_default();
     let updated = render::with_tracking_section(&body, section);
-    if updated != body {
+    let body = (updated != body).then_some(updated);
+    if title.is_some() || body.is_some() {
         client
             .update_issue(
                 repo,
                 issue,
                 &IssuePatch {
-                    body: Some(updated),
+                    title,
+                    body,
                     ..IssuePatch::default()
                 },
             )
             .await
-            .context("updating the tracking section")?;
+            .context("updating the tracking issue")?;
     }
     Ok(())
 }

@@ -95,6 +95,8 @@ pub async fn on_issue_comment(
                     follow_ups: &parsed.follow_ups,
                     since: queued_at,
                     settings: &settings,
+                    // The post-mortem's own issue: its title is its author's.
+                    retitle: None,
                 },
             )
             .await?;

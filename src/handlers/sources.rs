@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use super::Handlers;
-use super::apply::{SourceDocument, TrackingIssueGone, sync_source};
+use super::apply::{Retitle, SourceDocument, TrackingIssueGone, sync_source};
 use super::wiki_git::WikiError;
 use crate::github::{InstallationClient, NewIssue};
 use crate::ids::{InstallationId, IssueNumber, RepoName, Source};
@@ -262,6 +262,14 @@ pub async fn sync_document(
                 open_tracking_issue(handlers, client, &doc, &part, &source, known.is_some()).await?
             }
         };
+        // Only an issue the App opened and titled follows the document's title.
+        let retitle = known
+            .as_ref()
+            .filter(|_| explicit.is_none())
+            .map(|known| Retitle {
+                from: render_sources::tracking_issue_title(&known.title),
+                to: render_sources::tracking_issue_title(&part.title),
+            });
         let source_document = |tracking_issue| SourceDocument {
             installation: doc.installation,
             repo: doc.repo,
@@ -273,6 +281,7 @@ pub async fn sync_document(
             follow_ups: &part.follow_ups,
             since: doc.since,
             settings: doc.settings,
+            retitle: retitle.clone(),
         };
         let (tracking_issue, outcome) =
             match sync_source(handlers, client, source_document(tracking_issue)).await {
