@@ -246,8 +246,17 @@ pub fn done_in_document_note(origin: &Origin<'_>) -> String {
 pub fn file_deleted_comment(path: &str, commit: &str) -> String {
     format!(
         "The post-mortem file `{}` was deleted in {commit}. I stopped following it; its follow-up \
-         issues stay as they are.",
-        path.replace('`', "'")
+         issues stay as they are.\n\n{}",
+        path.replace('`', "'"),
+        file_deleted_marker(path, commit)
+    )
+}
+
+/// Hidden in the deletion note, so a redelivered push finds it and says nothing twice.
+pub fn file_deleted_marker(path: &str, commit: &str) -> String {
+    format!(
+        "<!-- postmortem-bot:file-deleted={}{MARKER_SUFFIX}",
+        source_hash(&format!("{path}@{commit}"))
     )
 }
 

@@ -486,11 +486,21 @@ async fn a_renamed_postmortem_file_keeps_its_issues() {
     // Edits at the new path keep working; deleting it is reported once.
     push_checkout_at(&h, moved, &ITEMS[..2]).await;
     assert_eq!(h.follow_up_issues().len(), 3);
-    h.push(&[(moved, None)]).await;
+    let before = h.fake.head(&repo(), "main").unwrap();
+    let after = h.push(&[(moved, None)]).await;
     h.settle().await;
     let comments = h.bot_comments(tracking);
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert!(comments[0].contains("was deleted"), "{}", comments[0]);
+
+    // The same push delivered again (a new delivery id) says nothing more.
+    let again = h
+        .fake
+        .push_event(&repo(), "main", &before, &after, MAINTAINER)
+        .unwrap();
+    h.deliver("push", &again).await;
+    h.settle().await;
+    assert_eq!(h.bot_comments(tracking).len(), 1);
 }
 
 async fn push_checkout_at(h: &Harness, path: &str, items: &[&str]) {

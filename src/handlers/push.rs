@@ -264,13 +264,22 @@ async fn file_removed(
         let Some(issue) = postmortem.tracking_issue else {
             continue;
         };
-        client
-            .create_comment(
-                repo,
-                issue,
-                &render_sources::file_deleted_comment(path, &event.after),
-            )
-            .await?;
+        // A deletion is rare and the same push may be delivered again: one read to stay quiet.
+        let marker = render_sources::file_deleted_marker(path, &event.after);
+        let said = client
+            .list_comments(repo, issue)
+            .await?
+            .iter()
+            .any(|c| c.body.contains(&marker));
+        if !said {
+            client
+                .create_comment(
+                    repo,
+                    issue,
+                    &render_sources::file_deleted_comment(path, &event.after),
+                )
+                .await?;
+        }
     }
     Ok(())
 }
