@@ -20,6 +20,31 @@ macro_rules! columns {
     };
 }
 
+/// The candidates query up to its keyset condition; `nag_candidates` adds the condition (or not)
+/// and the order. The sweep index `follow_ups_sweep` holds exactly this order.
+macro_rules! candidates_from {
+    () => {
+        concat!(
+            "SELECT ",
+            columns!(),
+            ", p.installation_id AS p_installation, p.repo AS p_repo,
+                    p.title AS p_title, p.tracking_issue AS p_tracking, p.author AS p_author
+             FROM follow_ups f JOIN postmortems p ON p.id = f.postmortem_id
+             WHERE f.state = 'open' AND f.issue IS NOT NULL AND NOT f.escalated
+               AND (f.snoozed_until IS NULL OR f.snoozed_until <= $1)
+               AND (COALESCE(f.last_human_activity, f.created_at) <= $2
+                    OR f.due IS NOT NULL OR f.priority IS NOT NULL)"
+        )
+    };
+}
+
+macro_rules! candidates_order {
+    () => {
+        " ORDER BY COALESCE(f.last_human_activity, f.created_at), f.postmortem_id, f.key COLLATE \"C\"
+          LIMIT $3"
+    };
+}
+
 pub(super) async fn nag_candidates(
     pool: &PgPool,
     stale_before: DateTime<Utc>,
@@ -27,31 +52,30 @@ pub(super) async fn nag_candidates(
     after: Option<&SweepCursor>,
     limit: u32,
 ) -> StoreResult<Vec<NagCandidate>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        ", p.installation_id AS p_installation, p.repo AS p_repo,
-                p.title AS p_title, p.tracking_issue AS p_tracking, p.author AS p_author
-         FROM follow_ups f JOIN postmortems p ON p.id = f.postmortem_id
-         WHERE f.state = 'open' AND f.issue IS NOT NULL AND NOT f.escalated
-           AND (f.snoozed_until IS NULL OR f.snoozed_until <= $1)
-           AND (COALESCE(f.last_human_activity, f.created_at) <= $2
-                OR f.due IS NOT NULL OR f.priority IS NOT NULL)
-           AND ($3 IS NULL
-                OR COALESCE(f.last_human_activity, f.created_at) > $3
-                OR (COALESCE(f.last_human_activity, f.created_at) = $3
-                    AND (f.postmortem_id > $4 OR (f.postmortem_id = $4 AND f.key COLLATE \"C\" > $5))))
-         ORDER BY COALESCE(f.last_human_activity, f.created_at), f.postmortem_id, f.key COLLATE \"C\"
-         LIMIT $6"
-    ))
-    .bind(now)
+    // The cursor is one row-value comparison in the index's own order, so the index scan starts
+    // right after the cursor; an OR chain would walk (and filter) every earlier row on each page.
+    // The first page is a statement of its own: a `$4 IS NULL OR ...` would stop a generic plan
+    // from using the index at all.
+    let sql = match after {
+        None => concat!(candidates_from!(), candidates_order!()),
+        Some(_) => concat!(
+            candidates_from!(),
+            " AND (COALESCE(f.last_human_activity, f.created_at), f.postmortem_id,
+                   f.key COLLATE \"C\") > ($4, $5, $6)",
+            candidates_order!()
+        ),
+    };
+    let mut query = sqlx::query(sql)
+        .bind(now)
         .bind(stale_before)
-        .bind(after.map(|c| c.activity))
-        .bind(after.map_or(0, |c| c.postmortem_id))
-        .bind(after.map_or("", |c| c.key.as_str()))
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await?;
+        .bind(i64::from(limit));
+    if let Some(c) = after {
+        query = query
+            .bind(c.activity)
+            .bind(c.postmortem_id)
+            .bind(c.key.as_str());
+    }
+    let rows = query.fetch_all(pool).await?;
     rows.iter().map(candidate_from_row).collect()
 }
 
@@ -131,11 +155,15 @@ pub(super) async fn list_repo_follow_ups(
     pool: &PgPool,
     repo: &RepoName,
 ) -> StoreResult<Vec<TrackedFollowUp>> {
+    // The post-mortem ids first (an init plan), then their follow-ups by primary key. As a join,
+    // a planner without statistics (fresh after a bulk load, or with autovacuum off) hashes the
+    // whole follow-ups table for every repository's digest.
     let rows = sqlx::query(concat!(
         "SELECT ",
         columns!(),
-        " FROM follow_ups f JOIN postmortems p ON p.id = f.postmortem_id
-          WHERE p.repo = $1 ORDER BY f.postmortem_id, f.position, f.key COLLATE \"C\""
+        " FROM follow_ups f
+          WHERE f.postmortem_id = ANY(ARRAY(SELECT id FROM postmortems WHERE repo = $1))
+          ORDER BY f.postmortem_id, f.position, f.key COLLATE \"C\""
     ))
     .bind(repo.to_string())
     .fetch_all(pool)

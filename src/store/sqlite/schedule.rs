@@ -21,6 +21,31 @@ macro_rules! columns {
     };
 }
 
+/// The candidates query up to its keyset condition; `nag_candidates` adds the condition (or not)
+/// and the order. The sweep index `follow_ups_sweep` holds exactly this order.
+macro_rules! candidates_from {
+    () => {
+        concat!(
+            "SELECT ",
+            columns!(),
+            ", p.installation_id AS p_installation, p.repo AS p_repo,
+                    p.title AS p_title, p.tracking_issue AS p_tracking, p.author AS p_author
+             FROM follow_ups f JOIN postmortems p ON p.id = f.postmortem_id
+             WHERE f.state = 'open' AND f.issue IS NOT NULL AND f.escalated = 0
+               AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?1)
+               AND (COALESCE(f.last_human_activity, f.created_at) <= ?2
+                    OR f.due IS NOT NULL OR f.priority IS NOT NULL)"
+        )
+    };
+}
+
+macro_rules! candidates_order {
+    () => {
+        " ORDER BY COALESCE(f.last_human_activity, f.created_at), f.postmortem_id, f.key
+          LIMIT ?3"
+    };
+}
+
 pub(super) async fn nag_candidates(
     pool: &SqlitePool,
     stale_before: DateTime<Utc>,
@@ -28,31 +53,30 @@ pub(super) async fn nag_candidates(
     after: Option<&SweepCursor>,
     limit: u32,
 ) -> StoreResult<Vec<NagCandidate>> {
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        columns!(),
-        ", p.installation_id AS p_installation, p.repo AS p_repo,
-                p.title AS p_title, p.tracking_issue AS p_tracking, p.author AS p_author
-         FROM follow_ups f JOIN postmortems p ON p.id = f.postmortem_id
-         WHERE f.state = 'open' AND f.issue IS NOT NULL AND f.escalated = 0
-           AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?1)
-           AND (COALESCE(f.last_human_activity, f.created_at) <= ?2
-                OR f.due IS NOT NULL OR f.priority IS NOT NULL)
-           AND (?3 IS NULL
-                OR COALESCE(f.last_human_activity, f.created_at) > ?3
-                OR (COALESCE(f.last_human_activity, f.created_at) = ?3
-                    AND (f.postmortem_id > ?4 OR (f.postmortem_id = ?4 AND f.key > ?5))))
-         ORDER BY COALESCE(f.last_human_activity, f.created_at), f.postmortem_id, f.key
-         LIMIT ?6"
-    ))
-    .bind(time::to_db(now))
-    .bind(time::to_db(stale_before))
-    .bind(after.map(|c| time::to_db(c.activity)))
-    .bind(after.map_or(0, |c| c.postmortem_id))
-    .bind(after.map_or("", |c| c.key.as_str()))
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
+    // The cursor is a row-value comparison in the index's order. SQLite seeks an index with a row
+    // value only on plain columns, so the separate `>=` on the leading expression is what starts
+    // the scan at the cursor instead of at the quietest follow-up on every page.
+    let sql = match after {
+        None => concat!(candidates_from!(), candidates_order!()),
+        Some(_) => concat!(
+            candidates_from!(),
+            " AND COALESCE(f.last_human_activity, f.created_at) >= ?4
+              AND (COALESCE(f.last_human_activity, f.created_at), f.postmortem_id, f.key)
+                  > (?4, ?5, ?6)",
+            candidates_order!()
+        ),
+    };
+    let mut query = sqlx::query(sql)
+        .bind(time::to_db(now))
+        .bind(time::to_db(stale_before))
+        .bind(i64::from(limit));
+    if let Some(c) = after {
+        query = query
+            .bind(time::to_db(c.activity))
+            .bind(c.postmortem_id)
+            .bind(c.key.as_str());
+    }
+    let rows = query.fetch_all(pool).await?;
     rows.iter().map(candidate_from_row).collect()
 }
 
