@@ -10,6 +10,7 @@ mod tracking;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::StoreResult;
@@ -19,6 +20,11 @@ const POOL_SIZE: u32 = 8;
 
 /// A replica that cannot reach the database fails its request instead of hanging.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection idle this long is pinged before it is handed out (the server, or something in
+/// between, may have dropped it meanwhile). Pinging every time, sqlx's default, would add a round
+/// trip to every query of a busy replica.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -32,6 +38,15 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;

@@ -61,7 +61,12 @@ impl SqliteStore {
                 .pragma("wal_autocheckpoint", "0");
             SqlitePoolOptions::new().max_connections(FILE_POOL_SIZE)
         };
-        let pool = pool_options.connect_with(options.clone()).await?;
+        // A connection is a handle on a local file, with no server to hang up on it: sqlx's ping
+        // before every use would only add a round trip to the connection's thread per query.
+        let pool = pool_options
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let checkpointer = if in_memory {
             None
