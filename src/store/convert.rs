@@ -5,6 +5,10 @@ use chrono::{DateTime, Utc};
 use super::{FollowUpState, StoreError, StoreResult};
 use crate::ids::{IssueNumber, RepoName};
 
+/// Jobs per statement (PostgreSQL) or transaction (SQLite) of `enqueue_many`: few enough that the
+/// writer lock and the statement stay small, many enough that commits stop mattering.
+pub(super) const ENQUEUE_CHUNK: usize = 1_000;
+
 /// Job states as stored; the queue's whole life cycle is these four words.
 pub(super) const QUEUED: &str = "queued";
 pub(super) const RUNNING: &str = "running";

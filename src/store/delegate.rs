@@ -29,6 +29,14 @@ macro_rules! impl_store {
                 queue::enqueue(&self.pool, job, now).await
             }
 
+            async fn enqueue_many(
+                &self,
+                jobs: &[$crate::store::NewJob],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Vec<Option<i64>>> {
+                queue::enqueue_many(&self.pool, jobs, now).await
+            }
+
             async fn claim_job(
                 &self,
                 worker: &str,

@@ -282,6 +282,18 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a job; returns None when a job with the same unique key already exists (in any state).
     async fn enqueue(&self, job: NewJob, now: DateTime<Utc>) -> StoreResult<Option<i64>>;
 
+    /// Queues each job as `enqueue` would, in order, in a few round trips and commits instead of
+    /// one each: per job its id, or None when its unique key already exists (in any state, or
+    /// earlier in `jobs`). Each job is queued or found taken as a whole; the jobs go in chunks,
+    /// each committed on its own, so a failure may leave earlier chunks queued (as a loop of
+    /// `enqueue` leaves the jobs before the one that failed), and running the same batch again
+    /// queues only what is missing.
+    async fn enqueue_many(
+        &self,
+        jobs: &[NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Option<i64>>>;
+
     /// Claims the oldest runnable job: queued with `run_at <= now`, or running with an expired lease
     /// (its worker died). Increments `attempts`. Oldest means smallest `run_at`, then smallest id.
     /// A job whose worker died on its last allowed attempt is buried instead of claimed again, so a

@@ -546,3 +546,125 @@ pub async fn payloads_round_trip_exactly(fx: &Fixture) {
     assert_eq!(claimed.id, id);
     assert_eq!(claimed.payload, payload);
 }
+
+/// `enqueue_many` answers per job as `enqueue` one by one would: a key taken in any state, or
+/// earlier in the batch, gives None; the rest are queued as given.
+pub async fn enqueue_many_dedupes_like_enqueue(fx: &Fixture) {
+    let s = &fx.store;
+    assert_eq!(s.enqueue_many(&[], t(0)).await.unwrap(), vec![]);
+    s.enqueue(keyed("done"), t(0)).await.unwrap().unwrap();
+    let done = s.claim_job("w", t(0), minutes(1)).await.unwrap().unwrap();
+    s.complete_job(done.id, t(0)).await.unwrap();
+    let queued = s.enqueue(keyed("queued"), t(0)).await.unwrap().unwrap();
+
+    let with = |n: u32, key: &str, seconds: i64| NewJob {
+        payload: json!({ "n": n }),
+        run_at: t(seconds),
+        ..keyed(key)
+    };
+    let batch = vec![
+        with(1, "queued", 0),
+        at(2, 30),
+        with(3, "new", 20),
+        with(4, "new", 5),
+        at(5, 10),
+        with(6, "done", 0),
+    ];
+    let ids = s.enqueue_many(&batch, t(1)).await.unwrap();
+    assert_eq!(ids.len(), batch.len());
+    assert_eq!([ids[0], ids[3], ids[5]], [None, None, None]);
+    let (two, three, five) = (ids[1].unwrap(), ids[2].unwrap(), ids[4].unwrap());
+    assert_eq!(
+        HashSet::from([two, three, five, queued, done.id]).len(),
+        5,
+        "every queued job has an id of its own"
+    );
+
+    // Each id is its own job, queued as given (oldest run_at first).
+    let mut claimed = Vec::new();
+    while let Some(job) = s.claim_job("w", t(100), minutes(1)).await.unwrap() {
+        claimed.push(job);
+    }
+    let order: Vec<i64> = claimed.iter().map(|j| j.id).collect();
+    assert_eq!(order, [queued, five, three, two]);
+    assert_eq!(claimed[1].payload, batch[4].payload);
+    assert_eq!(claimed[1].unique_key, None);
+    assert_eq!(claimed[2].payload, json!({ "n": 3 }));
+    assert_eq!(claimed[2].unique_key.as_deref(), Some("new"));
+    assert_eq!(claimed[2].kind, "digest");
+    assert_eq!(claimed[2].max_attempts, 3);
+    assert_eq!(claimed[2].created_at, t(1));
+    assert_eq!(claimed[3].payload, batch[1].payload);
+
+    // The same batch again queues only the jobs without a key.
+    let again = s.enqueue_many(&batch, t(2)).await.unwrap();
+    assert_eq!(
+        again.iter().map(Option::is_some).collect::<Vec<_>>(),
+        [false, true, false, false, true, false]
+    );
+}
+
+/// A batch larger than one chunk: of each key the first job is queued, even across chunks.
+pub async fn enqueue_many_keeps_the_first_of_each_key(fx: &Fixture) {
+    let s = &fx.store;
+    let batch: Vec<NewJob> = (0..2_500)
+        .map(|i| NewJob {
+            payload: json!({ "i": i }),
+            ..keyed(&format!("k{}", i % 1_200))
+        })
+        .collect();
+    let ids = s.enqueue_many(&batch, t(0)).await.unwrap();
+    assert_eq!(ids.len(), batch.len());
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(id.is_some(), i < 1_200, "job {i}");
+    }
+    let distinct: HashSet<i64> = ids.iter().flatten().copied().collect();
+    assert_eq!(distinct.len(), 1_200);
+    assert_eq!(s.queue_stats(t(0)).await.unwrap().ready, 1_200);
+    // Ids follow the batch's order, so equal run_at claims in that order.
+    let first = s.claim_job("w", t(0), minutes(1)).await.unwrap().unwrap();
+    assert_eq!(Some(first.id), ids[0]);
+    assert_eq!(first.payload, json!({ "i": 0 }));
+}
+
+/// Replicas racing on the same keys, with batches in different orders and single jobs, queue each
+/// key once, and none of them fails.
+pub async fn enqueue_many_races_across_connections(fx: &Fixture) {
+    let other = fx.open_again().await;
+    let jobs: Vec<NewJob> = (0..900).map(|i| keyed(&format!("race:{i}"))).collect();
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(6));
+    let mut tasks = Vec::new();
+    for c in 0..6 {
+        let store = if c % 2 == 0 {
+            fx.store.clone()
+        } else {
+            other.clone()
+        };
+        let mut mine = jobs.clone();
+        mine.rotate_left(c * 150);
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            // Connected before the start, so the batches overlap as much as they can.
+            store.ping().await.unwrap();
+            start.wait().await;
+            if c < 4 {
+                let ids = store.enqueue_many(&mine, t(0)).await.unwrap();
+                ids.iter().flatten().count()
+            } else {
+                let mut queued = 0;
+                for job in mine.into_iter().rev() {
+                    if store.enqueue(job, t(0)).await.unwrap().is_some() {
+                        queued += 1;
+                    }
+                }
+                queued
+            }
+        }));
+    }
+    let mut queued = 0;
+    for task in tasks {
+        queued += task.await.unwrap();
+    }
+    assert_eq!(queued, 900);
+    assert_eq!(fx.store.queue_stats(t(0)).await.unwrap().ready, 900);
+}

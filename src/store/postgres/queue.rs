@@ -3,6 +3,8 @@
 //! Replicas claim with `FOR UPDATE SKIP LOCKED`: each claimer locks a different runnable row and
 //! never waits on another, and a row whose lease expired (its replica died) is runnable again.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgRow};
@@ -58,14 +60,98 @@ pub(super) async fn enqueue(
     insert_job(pool, &job, now).await
 }
 
+/// Queues a chunk per statement: the jobs go in as arrays, each row taking its id from the jobs'
+/// sequence up front, so the ids `RETURNING` gives say which input rows the unique keys let through.
+pub(super) async fn enqueue_many(
+    pool: &PgPool,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Option<i64>>> {
+    let mut ids = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(convert::ENQUEUE_CHUNK) {
+        // Of two jobs with one key in a chunk only the first is sent: the second would find the
+        // key taken, as with `enqueue` in order, and the statement never meets its own rows.
+        let mut keys_seen = HashSet::new();
+        let sent: Vec<bool> = chunk
+            .iter()
+            .map(|job| {
+                job.unique_key
+                    .as_deref()
+                    .is_none_or(|k| keys_seen.insert(k))
+            })
+            .collect();
+        let mut kinds = Vec::with_capacity(chunk.len());
+        let mut payloads = Vec::with_capacity(chunk.len());
+        let mut keys = Vec::with_capacity(chunk.len());
+        let mut run_ats = Vec::with_capacity(chunk.len());
+        let mut max_attempts = Vec::with_capacity(chunk.len());
+        for (job, _) in chunk.iter().zip(&sent).filter(|(_, sent)| **sent) {
+            kinds.push(job.kind.as_str());
+            payloads.push(payload_text(job)?);
+            keys.push(job.unique_key.as_deref());
+            run_ats.push(job.run_at);
+            max_attempts.push(convert::count_to_db(job.max_attempts));
+        }
+        let kinds_sent = kinds.len();
+        // Rows go in by key: two batches racing on the same keys then wait on each other in one
+        // order and cannot deadlock.
+        let rows = sqlx::query(
+            "WITH input AS MATERIALIZED (
+                 SELECT t.*, nextval(pg_get_serial_sequence('jobs', 'id')) AS id
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[])
+                      WITH ORDINALITY AS t (kind, payload, unique_key, run_at, max_attempts, n)),
+             inserted AS (
+                 INSERT INTO jobs (id, kind, payload, unique_key, state, run_at, max_attempts,
+                                   created_at)
+                 OVERRIDING SYSTEM VALUE
+                 SELECT id, kind, payload, unique_key, $6, run_at, max_attempts, $7
+                 FROM input ORDER BY unique_key COLLATE \"C\", n
+                 ON CONFLICT (unique_key) DO NOTHING
+                 RETURNING id)
+             SELECT inserted.id FROM input LEFT JOIN inserted ON inserted.id = input.id
+             ORDER BY input.n",
+        )
+        .bind(kinds)
+        .bind(payloads)
+        .bind(keys)
+        .bind(run_ats)
+        .bind(max_attempts)
+        .bind(QUEUED)
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+        if rows.len() != kinds_sent {
+            return Err(StoreError::Corrupt(format!(
+                "enqueue_many: {} answers for {kinds_sent} jobs",
+                rows.len()
+            )));
+        }
+        let mut answers = rows.iter();
+        for sent in sent {
+            let answer = if sent { answers.next() } else { None };
+            ids.push(
+                answer
+                    .map(|r| r.try_get::<Option<i64>, _>("id"))
+                    .transpose()?
+                    .flatten(),
+            );
+        }
+    }
+    Ok(ids)
+}
+
+fn payload_text(job: &NewJob) -> StoreResult<String> {
+    serde_json::to_string(&job.payload)
+        .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))
+}
+
 /// Inserts a queued job; None when its unique key is taken (by a job in any state).
 async fn insert_job<'e>(
     executor: impl sqlx::PgExecutor<'e>,
     job: &NewJob,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
-    let payload = serde_json::to_string(&job.payload)
-        .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?;
+    let payload = payload_text(job)?;
     let row = sqlx::query(
         "INSERT INTO jobs (kind, payload, unique_key, state, run_at, max_attempts, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)

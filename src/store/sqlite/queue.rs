@@ -57,6 +57,23 @@ pub(super) async fn enqueue(
     insert_job(pool, &job, now).await
 }
 
+/// One transaction per chunk: on SQLite a statement is cheap and the commit is what costs.
+pub(super) async fn enqueue_many(
+    pool: &SqlitePool,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Option<i64>>> {
+    let mut ids = Vec::with_capacity(jobs.len());
+    for chunk in jobs.chunks(convert::ENQUEUE_CHUNK) {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        for job in chunk {
+            ids.push(insert_job(&mut *tx, job, now).await?);
+        }
+        tx.commit().await?;
+    }
+    Ok(ids)
+}
+
 /// Inserts a queued job; None when its unique key is taken (by a job in any state).
 async fn insert_job<'e>(
     executor: impl sqlx::SqliteExecutor<'e>,
