@@ -84,13 +84,13 @@ pub async fn run_sweep(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
         book.settings_for(repo)
     })
     .await?;
-    let mut queued = 0;
+    let max_attempts = handlers.settings.jobs.max_attempts;
+    let mut jobs = Vec::with_capacity(due.len());
     for (repo, due) in &due {
-        let job = digest_job(repo, due, payload.now, handlers.settings.jobs.max_attempts)?;
-        if handlers.store.enqueue(job, Utc::now()).await?.is_some() {
-            queued += 1;
-        }
+        jobs.push(digest_job(repo, due, payload.now, max_attempts)?);
     }
+    let queued = handlers.store.enqueue_many(&jobs, Utc::now()).await?;
+    let queued = queued.iter().flatten().count();
     info!(due = due.len(), queued, "digest sweep done");
     Ok(())
 }

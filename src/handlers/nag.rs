@@ -171,10 +171,10 @@ pub async fn run_sweep(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
         book.stale_floor_days(),
     )
     .await?;
-    let mut queued = 0;
+    let mut jobs = Vec::with_capacity(plan.nags.len());
     for nag in &plan.nags {
         let f = &nag.candidate.follow_up;
-        let job = NewJob {
+        jobs.push(NewJob {
             kind: KIND_NAG.to_string(),
             payload: serde_json::to_value(NagPayload {
                 installation: nag.candidate.installation_id,
@@ -187,11 +187,10 @@ pub async fn run_sweep(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
             unique_key: Some(nag.unique_key()),
             run_at: Utc::now(),
             max_attempts: handlers.settings.jobs.max_attempts,
-        };
-        if handlers.store.enqueue(job, Utc::now()).await?.is_some() {
-            queued += 1;
-        }
+        });
     }
+    let queued = handlers.store.enqueue_many(&jobs, Utc::now()).await?;
+    let queued = queued.iter().flatten().count();
     let skipped = plan.skipped();
     if skipped > 0 {
         handlers.metrics.skipped("nag_budget", skipped);
