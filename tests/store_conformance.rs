@@ -86,6 +86,7 @@ conformance!(
     schedule_cases::nag_candidates_are_quiet_open_unsnoozed_items_quietest_first,
     schedule_cases::nags_activity_and_snoozes_touch_only_their_fields,
     schedule_cases::digests_are_recorded_once_per_week,
+    schedule_cases::uninstalling_deletes_digest_issues_and_history,
 );
 
 /// What only the SQLite backend promises: the in-memory URL, WAL on files, and the URL check.

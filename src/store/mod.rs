@@ -353,7 +353,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
 
     /// Deletes the installation and everything recorded for it: repositories, post-mortems and
-    /// their follow-ups. Jobs and deliveries are left alone.
+    /// their follow-ups, settings, onboardings, and its repositories' digest issues and digest
+    /// history. Jobs and deliveries are left alone.
     async fn delete_installation(&self, installation: InstallationId) -> StoreResult<()>;
 
     async fn add_repositories(

@@ -250,3 +250,66 @@ pub async fn digests_are_recorded_once_per_week(fx: &Fixture) {
     s.set_time_to_resolve(first.id, None).await.unwrap();
     assert!(s.times_to_resolve(&a).await.unwrap().is_empty());
 }
+
+/// Uninstalling forgets the digest issue and digest history of the installation's repositories
+/// (those with post-mortems and those it was only told about), and no other installation's.
+pub async fn uninstalling_deletes_digest_issues_and_history(fx: &Fixture) {
+    let s = &fx.store;
+    let gone = InstallationId(3);
+    s.upsert_installation(gone, "octo", t(0)).await.unwrap();
+    s.add_repositories(gone, &[repo("octo/a"), repo("octo/quiet")])
+        .await
+        .unwrap();
+    pm(fx, "octo/a", "issue:octo/a#1", 0).await;
+    pm(fx, "octo/moved-out", "issue:octo/moved-out#1", 0).await;
+    let kept = InstallationId(4);
+    s.upsert_installation(kept, "other", t(0)).await.unwrap();
+    s.add_repositories(kept, &[repo("other/k")]).await.unwrap();
+    s.upsert_postmortem(
+        &NewPostMortem {
+            installation_id: kept,
+            repo: repo("other/k"),
+            source: "issue:other/k#1".into(),
+            title: "Other".into(),
+            tracking_issue: None,
+            author: None,
+        },
+        t(0),
+    )
+    .await
+    .unwrap();
+    let all = ["octo/a", "octo/quiet", "octo/moved-out", "other/k"];
+    for (n, name) in all.iter().enumerate() {
+        let r = repo(name);
+        s.set_digest_issue(&r, IssueNumber(40 + n as u64))
+            .await
+            .unwrap();
+        s.record_digest(&DigestRecord {
+            repo: r,
+            week: "2025-W09".into(),
+            issue: IssueNumber(40 + n as u64),
+            sent_at: t(1),
+        })
+        .await
+        .unwrap();
+    }
+
+    s.delete_installation(gone).await.unwrap();
+
+    for name in &all[..3] {
+        let r = repo(name);
+        assert_eq!(s.digest_issue(&r).await.unwrap(), None, "{name}");
+        assert_eq!(s.digest_history(&r, 10).await.unwrap(), vec![], "{name}");
+    }
+    let k = repo("other/k");
+    assert_eq!(s.digest_issue(&k).await.unwrap(), Some(IssueNumber(43)));
+    assert_eq!(s.digest_history(&k, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        s.digest_repositories().await.unwrap(),
+        vec![DigestRepository {
+            installation_id: kept,
+            repo: k,
+            tracked_since: t(0),
+        }]
+    );
+}

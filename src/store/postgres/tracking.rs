@@ -33,7 +33,15 @@ pub(super) async fn delete_installation(
     let id = convert::id_to_db(installation.0, "installation id")?;
     let mut tx = pool.begin().await?;
     // Follow-ups would cascade with their post-mortems; naming them keeps both backends alike.
+    // Digest issues and history are kept by repository name: the installation's repositories are
+    // those it tracks post-mortems in or was told about, so these go before either list does.
     for statement in [
+        "DELETE FROM digests WHERE repo IN (
+             SELECT repo FROM postmortems WHERE installation_id = $1
+             UNION SELECT owner || '/' || name FROM repositories WHERE installation_id = $1)",
+        "DELETE FROM digest_issues WHERE repo IN (
+             SELECT repo FROM postmortems WHERE installation_id = $1
+             UNION SELECT owner || '/' || name FROM repositories WHERE installation_id = $1)",
         "DELETE FROM follow_ups
          WHERE postmortem_id IN (SELECT id FROM postmortems WHERE installation_id = $1)",
         "DELETE FROM postmortems WHERE installation_id = $1",

@@ -35,7 +35,15 @@ pub(super) async fn delete_installation(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     // Follow-ups would cascade with their post-mortems; deleting them by name does not depend on
     // the connection's foreign_keys pragma.
+    // Digest issues and history are kept by repository name: the installation's repositories are
+    // those it tracks post-mortems in or was told about, so these go before either list does.
     for statement in [
+        "DELETE FROM digests WHERE repo IN (
+             SELECT repo FROM postmortems WHERE installation_id = ?1
+             UNION SELECT owner || '/' || name FROM repositories WHERE installation_id = ?1)",
+        "DELETE FROM digest_issues WHERE repo IN (
+             SELECT repo FROM postmortems WHERE installation_id = ?1
+             UNION SELECT owner || '/' || name FROM repositories WHERE installation_id = ?1)",
         "DELETE FROM follow_ups
          WHERE postmortem_id IN (SELECT id FROM postmortems WHERE installation_id = ?1)",
         "DELETE FROM postmortems WHERE installation_id = ?1",
