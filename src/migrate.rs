@@ -114,6 +114,19 @@ pub async fn migrate(
     for table in &plan {
         copy_table(source.pool(), target.pool(), table, batch.max(1), progress).await?;
     }
+    // Freshly filled tables have no planner statistics until autovacuum gets to them (never, on a
+    // server where it is off), and without them PostgreSQL plans the sweeps' and digests' lookups
+    // as scans of whole tables.
+    if !plan.is_empty() {
+        let tables: Vec<String> = plan.iter().map(|t| quote(&t.name)).collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ANALYZE {}",
+            tables.join(", ")
+        )))
+        .execute(target.pool())
+        .await
+        .context("analyzing the copied tables")?;
+    }
     let counts = count_tables(source.pool(), target.pool(), &plan).await?;
     let mismatched: Vec<String> = counts
         .iter()
