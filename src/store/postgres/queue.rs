@@ -92,7 +92,7 @@ pub(super) async fn enqueue_many(
             run_ats.push(job.run_at);
             max_attempts.push(convert::count_to_db(job.max_attempts));
         }
-        let kinds_sent = kinds.len();
+        let sending = kinds.len();
         // Rows go in by key: two batches racing on the same keys then wait on each other in one
         // order and cannot deadlock.
         let rows = sqlx::query(
@@ -120,9 +120,9 @@ pub(super) async fn enqueue_many(
         .bind(now)
         .fetch_all(pool)
         .await?;
-        if rows.len() != kinds_sent {
+        if rows.len() != sending {
             return Err(StoreError::Corrupt(format!(
-                "enqueue_many: {} answers for {kinds_sent} jobs",
+                "enqueue_many: {} answers for {sending} jobs",
                 rows.len()
             )));
         }
