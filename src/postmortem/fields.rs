@@ -614,9 +614,9 @@ fn skip_separators(text: &str, mut i: usize, to: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn plain(s: &str) -> Inline {
+    fn plain(s: &str) -> Inline<'_> {
         Inline {
-            text: s.to_string(),
+            text: s,
             ..Inline::default()
         }
     }
@@ -669,7 +669,7 @@ mod tests {
     fn bold_leads() {
         let text = "HIGH Cap the queue".to_string();
         let inline = Inline {
-            strong: vec![(0, 4)],
+            strong: &[(0, 4)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());
@@ -678,7 +678,7 @@ mod tests {
 
         let text = "Pool split: Reads get their own pool. Writes keep theirs.".to_string();
         let inline = Inline {
-            strong: vec![(0, 10)],
+            strong: &[(0, 10)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());
@@ -686,7 +686,7 @@ mod tests {
 
         let text = "Add a canary stage: it catches bad configs.".to_string();
         let inline = Inline {
-            strong: vec![(0, 18)],
+            strong: &[(0, 18)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
-use super::blocks::{Block, Kind};
+use super::blocks::{Doc, Kind};
 
 /// What a heading (or a bold label acting as one) says about the content below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,8 @@ pub(crate) struct Sections {
     pub of_block: Vec<usize>,
 }
 
-pub(crate) fn build(blocks: &[Block]) -> Sections {
+pub(crate) fn build(doc: &Doc) -> Sections {
+    let blocks = &doc.blocks;
     let mut sections = vec![Section {
         level: 0,
         class: Class::Neutral,
@@ -197,7 +198,7 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
-            let title = block.inline.text.trim();
+            let title = doc.inline(block).text.trim();
             let own = classify(title);
             let inherited = sections[parent].class;
             let class = if own == Class::Neutral {

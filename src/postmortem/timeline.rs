@@ -85,10 +85,11 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
         match &block.kind {
             Kind::Heading { .. } => {
                 pending_at = None;
-                if !block.inline.text.bytes().any(|b| b.is_ascii_digit()) {
+                let inline = doc.inline(block);
+                if !inline.text.bytes().any(|b| b.is_ascii_digit()) {
                     continue;
                 }
-                let t = collapse_ws(&block.inline.text);
+                let t = collapse_ws(inline.text);
                 if let Some(d) = leading_date(&t) {
                     date = Some(d);
                 }
@@ -101,13 +102,14 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 }
             }
             Kind::Paragraph | Kind::Item { .. } => {
-                let text = &block.inline.text;
+                let inline = doc.inline(block);
+                let text = inline.text;
                 let mut offset = 0;
                 let mut n = 0;
                 for piece in text.split('\n') {
                     // Counted piecewise so a paragraph of many lines stays linear.
                     if offset > 0 {
-                        n += block.inline.lines_between(offset - 1, offset);
+                        n += inline.lines_between(offset - 1, offset);
                     }
                     offset += piece.len() + 1;
                     let line = piece;
@@ -174,8 +176,12 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     }
                 }
             }
-            Kind::TableRow { header, cells, .. } => {
-                if *header || !in_timeline || cells.len() < 2 {
+            Kind::TableRow { header, .. } => {
+                if *header || !in_timeline {
+                    continue;
+                }
+                let cells = doc.cells(block);
+                if cells.len() < 2 {
                     continue;
                 }
                 let first = collapse_ws(&cells[0].text);
@@ -183,7 +189,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     let text = collapse_ws(
                         &cells[1..]
                             .iter()
-                            .map(|c| c.text.as_str())
+                            .map(|c| c.text)
                             .collect::<Vec<_>>()
                             .join(" "),
                     );
@@ -250,7 +256,7 @@ pub(crate) fn time_to_resolve(
     let mut stated_resolve = None;
     let mut stated_other = None;
     for block in &doc.blocks {
-        let text = &block.inline.text;
+        let text = doc.inline(block).text;
         if !(text.contains("ime to") || text.contains("IME TO") || text.contains("uration")) {
             continue;
         }
