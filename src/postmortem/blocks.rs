@@ -168,6 +168,17 @@ impl Doc<'_> {
         self.store.view(&block.spans)
     }
 
+    /// The text of every block and cell, back to back (and perhaps stale copies): a needle
+    /// that does not occur here occurs in no block.
+    pub(crate) fn all_text(&self) -> &str {
+        &self.store.text
+    }
+
+    /// Where a block's own text sits in `all_text`.
+    pub(crate) fn text_range(&self, block: &Block) -> Seg {
+        block.spans.text
+    }
+
     /// A table row's cells, in column order; empty for other blocks.
     pub(crate) fn cells(&self, block: &Block) -> Vec<Inline<'_>> {
         let Kind::TableRow { cells: (s, e), .. } = block.kind else {

@@ -8,6 +8,7 @@ mod sections;
 mod tables;
 mod text;
 mod timeline;
+mod twin;
 
 use std::sync::LazyLock;
 

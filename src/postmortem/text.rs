@@ -9,13 +9,7 @@ use regex::Regex;
 pub(crate) fn collapse_ws(s: &str) -> String {
     let t = s.trim();
     // Most text is already clean: copy it whole.
-    let bytes = t.as_bytes();
-    let clean = !bytes.iter().enumerate().any(|(i, &b)| {
-        matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
-            || (b == b' ' && bytes.get(i + 1) == Some(&b' '))
-            || b >= 0x80
-    });
-    if clean {
+    if is_clean(t) {
         return t.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -26,6 +20,25 @@ pub(crate) fn collapse_ws(s: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// `collapse_ws` for a string the caller owns: clean text is handed back without a copy.
+pub(crate) fn collapse_ws_owned(s: String) -> String {
+    if s.trim().len() == s.len() && is_clean(&s) {
+        s
+    } else {
+        collapse_ws(&s)
+    }
+}
+
+/// No whitespace but single ASCII spaces, and ASCII only (non-ASCII may hold Unicode spaces).
+fn is_clean(t: &str) -> bool {
+    let bytes = t.as_bytes();
+    !bytes.iter().enumerate().any(|(i, &b)| {
+        matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
+            || (b == b' ' && bytes.get(i + 1) == Some(&b' '))
+            || b >= 0x80
+    })
 }
 
 /// Words that end with a period without ending a sentence.
@@ -136,8 +149,20 @@ pub(crate) fn is_placeholder(title: &str) -> bool {
     if t.is_empty() || !t.chars().any(|c| c.is_alphanumeric()) {
         return true;
     }
-    (t.len() <= 48 && PLACEHOLDER.is_match(t))
+    (t.len() <= 48 && opens_like_placeholder(t) && PLACEHOLDER.is_match(t))
         || ((t.contains('{') || t.starts_with('<')) && BRACED.is_match(t))
+}
+
+/// The first characters `PLACEHOLDER` can match ("none", "n/a", "tbd", "fill in", "...", "—",
+/// "lorem", "[action item]"); non-ASCII passes, as it may case-fold to one of them.
+fn opens_like_placeholder(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| {
+        !c.is_ascii()
+            || matches!(
+                c.to_ascii_lowercase(),
+                'n' | 't' | 'f' | '.' | '-' | 'l' | '[' | 'a'
+            )
+    })
 }
 
 /// Base-form verbs that open an imperative action item ("Add alerts", "Document the process").
@@ -421,7 +446,8 @@ static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
 /// Whether a line is an aside a reader would not track: thanks, meeting logistics, or a remark
 /// the document itself marks as untracked, out of scope or an open question.
 pub(crate) fn is_aside(s: &str) -> bool {
-    ASIDE.is_match(s.trim())
+    let t = s.trim();
+    !t.is_empty() && ASIDE.is_match(t)
 }
 
 static REVIEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
