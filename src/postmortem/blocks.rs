@@ -59,9 +59,16 @@ fn spans_in(spans: &[(usize, usize)], from: usize, to: usize) -> &[(usize, usize
     &spans[lo..hi]
 }
 
-/// Counts `\n` bytes; written as a plain filter so the compiler vectorizes it.
+/// Counts `\n` bytes. Summed in chunks of bytes so the compiler vectorizes the loop (a plain
+/// filter-and-count compiles to a byte-at-a-time loop).
 pub(crate) fn count_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            let n: u8 = chunk.iter().map(|&b| u8::from(b == b'\n')).sum();
+            usize::from(n)
+        })
+        .sum()
 }
 
 #[derive(Debug, Clone, PartialEq)]

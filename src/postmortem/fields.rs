@@ -679,8 +679,12 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
 
 /// Whether `s` has a letter or digit that is not part of a URL.
 fn has_words_outside_urls(s: &str) -> bool {
-    if !s.contains("http") {
-        return s.chars().any(char::is_alphanumeric);
+    // URLs start at an "http": a first letter or digit that does not open one is outside them.
+    let Some(first) = s.find(char::is_alphanumeric) else {
+        return false;
+    };
+    if !s[first..].starts_with("http") {
+        return true;
     }
     URL_IN_TEXT
         .replace_all(s, "")

@@ -33,12 +33,17 @@ pub(crate) fn collapse_ws_owned(s: String) -> String {
 
 /// No whitespace but single ASCII spaces, and ASCII only (non-ASCII may hold Unicode spaces).
 fn is_clean(t: &str) -> bool {
-    let bytes = t.as_bytes();
-    !bytes.iter().enumerate().any(|(i, &b)| {
-        matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
-            || (b == b' ' && bytes.get(i + 1) == Some(&b' '))
-            || b >= 0x80
-    })
+    let mut after_space = false;
+    for &b in t.as_bytes() {
+        if b >= 0x80
+            || matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
+            || (b == b' ' && after_space)
+        {
+            return false;
+        }
+        after_space = b == b' ';
+    }
+    true
 }
 
 /// Words that end with a period without ending a sentence.
@@ -328,18 +333,35 @@ const ACTION_VERBS: &[&str] = &[
     "write",
 ];
 
-fn first_word_lower(s: &str) -> String {
+/// The length of the longest of `ACTION_VERBS` ("double-check").
+const LONGEST_VERB: usize = 12;
+
+fn first_word(s: &str) -> &str {
     s.trim_start_matches(|c: char| !c.is_alphanumeric())
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .next()
         .unwrap_or("")
-        .to_lowercase()
 }
 
 /// Whether `s` opens with an imperative verb ("Add ...", "Make sure ...").
 pub(crate) fn starts_with_action_verb(s: &str) -> bool {
+    let word = first_word(s);
+    if !word.is_ascii() {
+        // Unicode lowercasing can turn a non-ASCII letter into an ASCII one (Kelvin sign → k).
+        return ACTION_VERBS
+            .binary_search(&word.to_lowercase().as_str())
+            .is_ok();
+    }
+    if word.len() > LONGEST_VERB {
+        return false;
+    }
+    // ASCII: lowercase on the stack rather than in a new String.
+    let mut buf = [0u8; LONGEST_VERB];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
     ACTION_VERBS
-        .binary_search(&first_word_lower(s).as_str())
+        .binary_search_by(|v| v.as_bytes().cmp(lower))
         .is_ok()
 }
 
@@ -474,6 +496,8 @@ mod tests {
         let mut sorted = ACTION_VERBS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, ACTION_VERBS);
+        let longest = ACTION_VERBS.iter().map(|v| v.len()).max();
+        assert_eq!(longest, Some(LONGEST_VERB));
     }
 
     #[test]
