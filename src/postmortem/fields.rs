@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use super::blocks::Inline;
-use super::text::{collapse_ws, collapse_ws_owned, first_sentence_end, starts_with_action_verb};
+use super::text::{
+    collapse_ws, collapse_ws_owned, first_sentence_end, iso_date, starts_with_action_verb,
+};
 use super::twin::Twin;
 
 /// What one item's text says, with the title cleaned of its annotations.
@@ -183,7 +185,7 @@ pub(crate) fn normalize_due(text: &str) -> String {
     if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 40 {
         return t.to_string();
     }
-    if is_iso_date(t) {
+    if let Some(Some(_)) = iso_date(t) {
         // What parsing and formatting `%Y-%m-%d` would give back.
         return t.to_string();
     }
@@ -196,27 +198,6 @@ pub(crate) fn normalize_due(text: &str) -> String {
         }
     }
     t.to_string()
-}
-
-/// `YYYY-MM-DD` naming a real day: the common due date, checked without chrono's format parser.
-fn is_iso_date(t: &str) -> bool {
-    let b = t.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(r)?;
-        part.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    match (digits(0..4), digits(5..7), digits(8..10)) {
-        (Some(y), Some(m), Some(d)) => i32::try_from(y)
-            .ok()
-            .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
-            .is_some(),
-        _ => false,
-    }
 }
 
 /// Whether `inline.text[from..to]` opens with an explicit status marker (checkbox text, emoji,

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
+use twin::Twin;
 
 pub use report::render_text;
 
@@ -150,9 +151,10 @@ fn first_heading(doc: &blocks::Doc) -> Option<String> {
     best.map(|(_, t)| t)
 }
 
-static INCIDENT_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|incident\s*#?\d+)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?\b|\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
-        .expect("incident heading regex")
+static INCIDENT_HEADING: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|incident\s*#?\d+)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?\b|\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
+    )
 });
 
 /// Headings that each open one incident, on a page holding several: the top-most heading level

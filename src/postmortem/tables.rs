@@ -3,10 +3,9 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use super::blocks::{self, Doc, Inline, Kind};
 use super::text::collapse_ws;
+use super::twin::Twin;
 
 /// Column indexes found from a header row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -191,9 +190,8 @@ pub(crate) fn guess_action_column(c: &Columns, width: usize) -> Option<usize> {
     (0..width).find(|i| !known.contains(&Some(*i)))
 }
 
-static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$").expect("separator regex")
-});
+static SEPARATOR: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$"));
 
 /// Header cells, and body rows with their line offset from the table's first line.
 pub(crate) type LooseTable = (Vec<LooseCell>, Vec<(usize, Vec<LooseCell>)>);

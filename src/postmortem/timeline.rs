@@ -9,7 +9,7 @@ use regex::Regex;
 use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
-use super::text::collapse_ws;
+use super::text::{collapse_ws, iso_date};
 use super::twin::Twin;
 
 const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?|\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]m)(?:\s*(?:UTC|GMT|PST|PDT|CET|CEST|EST|EDT|IST|GST|BST|Z))?";
@@ -226,7 +226,11 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
 
 fn leading_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim_start_matches(|c: char| !c.is_ascii_digit());
-    NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
+    let head = t.get(..10)?;
+    match iso_date(head) {
+        Some(date) => date,
+        None => NaiveDate::parse_from_str(head, "%Y-%m-%d").ok(),
+    }
 }
 
 /// Parses a written time ("3:03pm", "2024-05-01 14:03 UTC", "16:22") against the current date.
@@ -241,9 +245,8 @@ fn instant(at: &str, date: Option<NaiveDate>) -> Option<NaiveDateTime> {
     Some(day.unwrap_or(NaiveDate::MIN).and_time(re_time))
 }
 
-static TOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])?").expect("tod regex")
-});
+static TOD: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"(?i)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])?"));
 
 fn time_of_day(s: &str) -> Option<NaiveTime> {
     let c = TOD.captures(s)?;

@@ -1,9 +1,22 @@
 //! Regexes with an ASCII twin: the same pattern with `\s`, `\w`, `\d` and `\b` narrowed to ASCII,
-//! used whenever the text searched is ASCII (nearly always). On ASCII text both match exactly
-//! the same, but the Unicode classes make automata many times larger, and captures pay for that
-//! on every call.
+//! used whenever the text searched has no non-ASCII letter, digit, mark or space (nearly always:
+//! curly quotes, dashes and emoji are fine). On such text both match exactly the same, as every
+//! character is in or out of each class alike; but the Unicode classes make automata many times
+//! larger, and a Unicode `\b` stops the fast DFA at the first non-ASCII byte, leaving the search
+//! to an NFA simulation that costs hundreds of times more.
+
+use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
+
+/// A non-ASCII character that Unicode `\w` or `\s` matches.
+static NON_ASCII_WORD_OR_SPACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[[\w\s]&&[^\x00-\x7F]]").expect("non-ASCII class regex"));
+
+/// Whether the ASCII twin of a pattern matches `haystack` exactly as the pattern does.
+fn twin_applies(haystack: &str) -> bool {
+    haystack.is_ascii() || !NON_ASCII_WORD_OR_SPACE.is_match(haystack)
+}
 
 /// A regex and its ASCII twin; `pick` chooses by the text to search.
 pub(crate) struct Twin {
@@ -22,7 +35,7 @@ impl Twin {
 
     /// The regex to search `haystack` with.
     pub(crate) fn pick(&self, haystack: &str) -> &Regex {
-        if haystack.is_ascii() {
+        if twin_applies(haystack) {
             &self.ascii
         } else {
             &self.full
@@ -81,7 +94,7 @@ impl TwinSet {
     }
 
     pub(crate) fn pick(&self, haystack: &str) -> &RegexSet {
-        if haystack.is_ascii() {
+        if twin_applies(haystack) {
             &self.ascii
         } else {
             &self.full
