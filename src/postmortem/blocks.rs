@@ -3,34 +3,34 @@
 //!
 //! Iterative on purpose: nesting depth is tracked in explicit stacks, so hostile input (100k nested
 //! quotes or lists) costs memory proportional to its size, never stack depth.
+//!
+//! The text and spans of all blocks live in a few shared arenas and a block holds ranges into
+//! them: a document of thousands of blocks costs a handful of allocations, not several per block.
 
-use pulldown_cmark::{Event, MetadataBlockKind, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, MetadataBlockKind, Parser, Tag, TagEnd};
 
-/// Plain text of one block with the inline structure the extractor needs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Inline {
+/// Plain text of one block with the inline structure the extractor needs: a view into a `Doc`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Inline<'a> {
     /// Text with Markdown removed; soft and hard line breaks are `\n`.
-    pub text: String,
+    pub text: &'a str,
     /// Byte ranges of `text` set in bold (outermost spans only).
-    pub strong: Vec<(usize, usize)>,
+    pub strong: &'a [(usize, usize)],
     /// Byte ranges of `text` struck through.
-    pub struck: Vec<(usize, usize)>,
-    pub links: Vec<Link>,
+    pub struck: &'a [(usize, usize)],
+    pub links: &'a [Link<'a>],
     /// Positions of `\n`s that stand for `<br>` rather than a line of the source.
-    pub html_breaks: Vec<usize>,
+    pub html_breaks: &'a [usize],
 }
 
-impl Inline {
+impl<'a> Inline<'a> {
     /// Source lines between two text positions: line breaks minus `<br>` breaks.
     pub(crate) fn lines_between(&self, from: usize, to: usize) -> usize {
         let (from, to) = (from.min(self.text.len()), to.min(self.text.len()));
         if from >= to {
             return 0;
         }
-        let breaks = self.text.as_bytes()[from..to]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let breaks = count_newlines(&self.text.as_bytes()[from..to]);
         let lo = self.html_breaks.partition_point(|&p| p < from);
         let hi = self.html_breaks.partition_point(|&p| p < to);
         breaks.saturating_sub(hi.saturating_sub(lo))
@@ -38,18 +38,18 @@ impl Inline {
 
     /// Links starting in `from..to`. Spans are recorded in text order, so this is a binary search:
     /// per-statement lookups stay cheap on a paragraph with thousands of lines.
-    pub(crate) fn links_in(&self, from: usize, to: usize) -> &[Link] {
+    pub(crate) fn links_in(&self, from: usize, to: usize) -> &'a [Link<'a>] {
         let lo = self.links.partition_point(|l| l.start < from);
         let hi = self.links.partition_point(|l| l.start < to).max(lo);
         &self.links[lo..hi]
     }
 
-    pub(crate) fn strong_in(&self, from: usize, to: usize) -> &[(usize, usize)] {
-        spans_in(&self.strong, from, to)
+    pub(crate) fn strong_in(&self, from: usize, to: usize) -> &'a [(usize, usize)] {
+        spans_in(self.strong, from, to)
     }
 
-    pub(crate) fn struck_in(&self, from: usize, to: usize) -> &[(usize, usize)] {
-        spans_in(&self.struck, from, to)
+    pub(crate) fn struck_in(&self, from: usize, to: usize) -> &'a [(usize, usize)] {
+        spans_in(self.struck, from, to)
     }
 }
 
@@ -59,11 +59,24 @@ fn spans_in(spans: &[(usize, usize)], from: usize, to: usize) -> &[(usize, usize
     &spans[lo..hi]
 }
 
+/// Counts `\n` bytes. Summed in chunks of bytes so the compiler vectorizes the loop (a plain
+/// filter-and-count compiles to a byte-at-a-time loop).
+pub(crate) fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| {
+            let n: u8 = chunk.iter().map(|&b| u8::from(b == b'\n')).sum();
+            usize::from(n)
+        })
+        .sum()
+}
+
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Link {
+pub(crate) struct Link<'a> {
     pub start: usize,
     pub end: usize,
-    pub url: String,
+    /// Borrowed from the source in the common case: no copy per link.
+    pub url: CowStr<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,14 +99,28 @@ pub(crate) enum Kind {
     TableRow {
         table: usize,
         header: bool,
-        cells: Vec<Inline>,
+        /// Range of this row's cells in the document's cell list (see `Doc::cells`).
+        cells: Seg,
     },
+}
+
+/// A `start..end` range into one of a document's arenas.
+pub(crate) type Seg = (usize, usize);
+
+/// Where one block's (or cell's) text and spans sit in the document's arenas.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Spans {
+    text: Seg,
+    strong: Seg,
+    struck: Seg,
+    links: Seg,
+    breaks: Seg,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Block {
     pub kind: Kind,
-    pub inline: Inline,
+    spans: Spans,
     /// 1-based line where the block starts.
     pub line: usize,
     /// Block index of the list item this block sits in, if any.
@@ -105,11 +132,132 @@ pub(crate) struct Block {
     pub end: usize,
 }
 
+/// The arenas that block and cell `Spans` point into.
+#[derive(Debug, Default)]
+struct Store<'a> {
+    text: String,
+    strong: Vec<(usize, usize)>,
+    struck: Vec<(usize, usize)>,
+    links: Vec<Link<'a>>,
+    breaks: Vec<usize>,
+}
+
+impl Store<'_> {
+    fn view(&self, s: &Spans) -> Inline<'_> {
+        Inline {
+            text: self.text.get(s.text.0..s.text.1).unwrap_or(""),
+            strong: self.strong.get(s.strong.0..s.strong.1).unwrap_or(&[]),
+            struck: self.struck.get(s.struck.0..s.struck.1).unwrap_or(&[]),
+            links: self.links.get(s.links.0..s.links.1).unwrap_or(&[]),
+            html_breaks: self.breaks.get(s.breaks.0..s.breaks.1).unwrap_or(&[]),
+        }
+    }
+}
+
+impl Spans {
+    fn text_len(&self) -> usize {
+        self.text.1.saturating_sub(self.text.0)
+    }
+}
+
 /// The blocks of a document plus its front matter text, if any.
 #[derive(Debug, Default)]
-pub(crate) struct Doc {
+pub(crate) struct Doc<'a> {
     pub blocks: Vec<Block>,
     pub metadata: Option<String>,
+    store: Store<'a>,
+    cells: Vec<Spans>,
+}
+
+impl Doc<'_> {
+    /// The block's text and inline spans.
+    pub(crate) fn inline(&self, block: &Block) -> Inline<'_> {
+        self.store.view(&block.spans)
+    }
+
+    /// The text of every block and cell, back to back (and perhaps stale copies): a needle
+    /// that does not occur here occurs in no block.
+    pub(crate) fn all_text(&self) -> &str {
+        &self.store.text
+    }
+
+    /// Where a block's own text sits in `all_text`.
+    pub(crate) fn text_range(&self, block: &Block) -> Seg {
+        block.spans.text
+    }
+
+    /// A table row's cells, in column order; empty for other blocks.
+    pub(crate) fn cells(&self, block: &Block) -> Vec<Inline<'_>> {
+        let Kind::TableRow { cells: (s, e), .. } = block.kind else {
+            return Vec::new();
+        };
+        self.cells
+            .get(s..e)
+            .unwrap_or(&[])
+            .iter()
+            .map(|c| self.store.view(c))
+            .collect()
+    }
+
+    /// The same document owning its link targets, to outlive the text it was read from.
+    pub(crate) fn into_owned(self) -> Doc<'static> {
+        let Store {
+            text,
+            strong,
+            struck,
+            links,
+            breaks,
+        } = self.store;
+        Doc {
+            blocks: self.blocks,
+            metadata: self.metadata,
+            store: Store {
+                text,
+                strong,
+                struck,
+                links: links
+                    .into_iter()
+                    .map(|l| Link {
+                        start: l.start,
+                        end: l.end,
+                        url: l.url.into_static(),
+                    })
+                    .collect(),
+                breaks,
+            },
+            cells: self.cells,
+        }
+    }
+}
+
+/// Appends `item` to the segment `seg` of `list`. A segment grows only while it is the last one;
+/// were anything appended after it, it is first moved to the end (never happens with the event
+/// order pulldown-cmark produces, but keeps every segment contiguous whatever the order).
+fn push_seg<T: Clone>(list: &mut Vec<T>, seg: &mut Seg, item: T) {
+    let len = list.len();
+    if seg.0 == seg.1 {
+        *seg = (len, len);
+    } else if seg.1 != len {
+        let (s, e) = (seg.0.min(len), seg.1.min(len));
+        list.extend_from_within(s..e.max(s));
+        *seg = (len, list.len());
+    }
+    list.push(item);
+    seg.1 = list.len();
+}
+
+/// `push_seg` for text.
+fn push_str_seg(arena: &mut String, seg: &mut Seg, s: &str) {
+    let len = arena.len();
+    if seg.0 == seg.1 {
+        *seg = (len, len);
+    } else if seg.1 != len {
+        let old = arena.get(seg.0..seg.1).unwrap_or("").to_string();
+        arena.push_str(&old);
+        *seg = (len, arena.len());
+    }
+    arena.push_str(s);
+    seg.1 = arena.len();
 }
 
 enum Frame {
@@ -123,11 +271,15 @@ enum Frame {
 enum Target {
     None,
     Block(usize),
+    /// Index into the cell list.
     Cell(usize),
 }
 
-struct Walker {
-    doc: Doc,
+struct Walker<'a> {
+    source: &'a str,
+    blocks: Vec<Block>,
+    cells: Vec<Spans>,
+    store: Store<'a>,
     frames: Vec<Frame>,
     /// Block indexes of the open list items, innermost last (kept apart from `frames` so depth and
     /// parent lookups are O(1) however deep quotes and lists interleave).
@@ -136,25 +288,28 @@ struct Walker {
     /// Nesting of strong/strike spans; only the outermost ones are recorded.
     strong_open: Vec<usize>,
     struck_open: Vec<usize>,
-    link_open: Vec<(usize, String)>,
+    link_open: Vec<(usize, CowStr<'a>)>,
     /// Inside an image, code block, HTML block or metadata block: text is not block text.
     skip: usize,
     quote_depth: usize,
     lists: usize,
     tables: usize,
     in_head: bool,
-    line_starts: Vec<usize>,
+    /// The last offset a line was asked for and its line: blocks start in source order, so
+    /// lines are counted incrementally instead of from the top.
+    line_mark: (usize, usize),
 }
 
-pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
-    let mut line_starts = vec![0];
-    line_starts.extend(memchr_newlines(text));
+pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
     let mut w = Walker {
+        source: text,
         // Roughly one block per short line of prose; avoids repeated regrowth of a large Vec.
-        doc: Doc {
-            blocks: Vec::with_capacity(text.len() / 96),
-            metadata: None,
+        blocks: Vec::with_capacity(text.len() / 64),
+        store: Store {
+            text: String::with_capacity(text.len() / 2),
+            ..Store::default()
         },
+        cells: Vec::new(),
         frames: Vec::new(),
         items: Vec::new(),
         target: Target::None,
@@ -166,7 +321,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
         lists: 0,
         tables: 0,
         in_head: false,
-        line_starts,
+        line_mark: (0, 1),
     };
     let mut metadata: Option<String> = None;
     let mut in_meta = false;
@@ -190,19 +345,20 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
                 w.push_text(&t)
             }
             Event::InlineHtml(h) => {
-                let lower = h.to_ascii_lowercase();
-                if lower.starts_with("<br") {
-                    if let Some(inline) = w.current_inline() {
-                        let at = inline.text.len();
-                        inline.html_breaks.push(at);
-                    }
+                if h.as_bytes()
+                    .get(..3)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"<br"))
+                {
+                    let at = w.current_len();
+                    w.push_break(at);
                     w.push_text("\n");
                 }
             }
             Event::SoftBreak | Event::HardBreak => w.push_text("\n"),
             Event::TaskListMarker(checked) => {
                 if let Some(&block) = w.items.last()
-                    && let Kind::Item { task, .. } = &mut w.doc.blocks[block].kind
+                    && let Some(Kind::Item { task, .. }) =
+                        w.blocks.get_mut(block).map(|b| &mut b.kind)
                 {
                     *task = Some(checked);
                 }
@@ -210,23 +366,27 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc {
             Event::FootnoteReference(_) | Event::Html(_) | Event::Rule => {}
         }
     }
-    w.doc.metadata = metadata;
-    w.doc
+    Doc {
+        blocks: w.blocks,
+        metadata,
+        store: w.store,
+        cells: w.cells,
+    }
 }
 
-fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b'\n')
-        .map(|(i, _)| i + 1)
-}
-
-impl Walker {
-    fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i.max(1),
-        }
+impl<'a> Walker<'a> {
+    /// 1-based line of a source offset: one plus the line breaks before it.
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.source.len());
+        let (mark, line) = self.line_mark;
+        let bytes = self.source.as_bytes();
+        let line = if offset >= mark {
+            line + count_newlines(&bytes[mark..offset])
+        } else {
+            line - count_newlines(&bytes[offset..mark])
+        };
+        self.line_mark = (offset, line);
+        line
     }
 
     fn innermost_item_block(&self) -> Option<usize> {
@@ -234,34 +394,27 @@ impl Walker {
     }
 
     fn new_block(&mut self, kind: Kind, start: usize) -> usize {
-        self.new_block_sized(kind, start, 0)
-    }
-
-    /// `capacity`: the source length, so the text is copied without regrowing.
-    fn new_block_sized(&mut self, kind: Kind, start: usize, capacity: usize) -> usize {
         let line = self.line_of(start);
         let container = self.innermost_item_block();
-        let text = if self.quote_depth > 0 {
-            String::new()
-        } else {
-            String::with_capacity(capacity)
-        };
-        self.doc.blocks.push(Block {
+        self.blocks.push(Block {
             kind,
-            inline: Inline {
-                text,
-                ..Inline::default()
-            },
+            spans: Spans::default(),
             line,
             container,
             quoted: self.quote_depth > 0,
             start,
             end: start,
         });
-        self.doc.blocks.len() - 1
+        self.blocks.len() - 1
     }
 
-    fn start(&mut self, tag: Tag<'_>, range: std::ops::Range<usize>) {
+    fn block_text(&self, block: usize) -> &str {
+        self.blocks
+            .get(block)
+            .map_or("", |b| self.store.view(&b.spans).text)
+    }
+
+    fn start(&mut self, tag: Tag<'a>, range: std::ops::Range<usize>) {
         if self.skip > 0 {
             if matches!(
                 tag,
@@ -279,13 +432,10 @@ impl Walker {
                     _ => None,
                 };
                 self.target = match item_first {
-                    Some(block) if self.doc.blocks[block].inline.text.trim().is_empty() => {
-                        Target::Block(block)
-                    }
+                    Some(block) if self.block_text(block).trim().is_empty() => Target::Block(block),
                     _ => {
                         self.mark_item_first_done();
-                        let len = range.end.saturating_sub(range.start);
-                        Target::Block(self.new_block_sized(Kind::Paragraph, range.start, len))
+                        Target::Block(self.new_block(Kind::Paragraph, range.start))
                     }
                 };
             }
@@ -309,7 +459,7 @@ impl Walker {
                 };
                 let parent = self.innermost_item_block();
                 let depth = self.items.len();
-                let block = self.new_block_sized(
+                let block = self.new_block(
                     Kind::Item {
                         depth,
                         ordered,
@@ -318,8 +468,6 @@ impl Walker {
                         parent,
                     },
                     range.start,
-                    // The range covers nested lists too; the item's own line is usually short.
-                    range.end.saturating_sub(range.start).min(160),
                 );
                 self.frames.push(Frame::Item {
                     block,
@@ -345,16 +493,7 @@ impl Walker {
                 self.start_row(range.start);
             }
             Tag::TableRow => self.start_row(range.start),
-            Tag::TableCell => {
-                if let Some(Block {
-                    kind: Kind::TableRow { cells, .. },
-                    ..
-                }) = self.doc.blocks.last_mut()
-                {
-                    cells.push(Inline::default());
-                    self.target = Target::Cell(self.doc.blocks.len() - 1);
-                }
-            }
+            Tag::TableCell => self.start_cell(),
             Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::Image { .. } | Tag::MetadataBlock(_) => {
                 if !matches!(tag, Tag::Image { .. }) {
                     self.mark_item_first_done();
@@ -371,7 +510,7 @@ impl Walker {
             }
             Tag::Link { dest_url, .. } => {
                 let pos = self.current_len();
-                self.link_open.push((pos, dest_url.into_string()));
+                self.link_open.push((pos, dest_url));
             }
             _ => {}
         }
@@ -384,10 +523,21 @@ impl Walker {
             Kind::TableRow {
                 table,
                 header,
-                cells: Vec::new(),
+                cells: (0, 0),
             },
             start,
         );
+    }
+
+    fn start_cell(&mut self) {
+        if let Some(Block {
+            kind: Kind::TableRow { cells, .. },
+            ..
+        }) = self.blocks.last_mut()
+        {
+            push_seg(&mut self.cells, cells, Spans::default());
+            self.target = Target::Cell(cells.1 - 1);
+        }
     }
 
     fn mark_item_first_done(&mut self) {
@@ -408,8 +558,10 @@ impl Walker {
         }
         match end {
             TagEnd::Paragraph | TagEnd::Heading(_) => {
-                if let Target::Block(b) = self.target {
-                    self.doc.blocks[b].end = offset;
+                if let Target::Block(b) = self.target
+                    && let Some(block) = self.blocks.get_mut(b)
+                {
+                    block.end = offset;
                 }
                 self.mark_item_first_done();
                 self.target = Target::None;
@@ -421,8 +573,9 @@ impl Walker {
             }
             TagEnd::Item => {
                 if let Some(Frame::Item { block, .. }) = self.frames.last() {
-                    let block = *block;
-                    self.doc.blocks[block].end = offset;
+                    if let Some(b) = self.blocks.get_mut(*block) {
+                        b.end = offset;
+                    }
                     self.frames.pop();
                     self.items.pop();
                 }
@@ -450,9 +603,10 @@ impl Walker {
                     && self.strong_open.is_empty()
                 {
                     let end = self.current_len();
-                    if let Some(inline) = self.current_inline() {
-                        inline.strong.push((start.min(end), end));
-                    }
+                    let span = (start.min(end), end);
+                    self.record(|store, spans| {
+                        push_seg(&mut store.strong, &mut spans.strong, span)
+                    });
                 }
             }
             TagEnd::Strikethrough => {
@@ -460,21 +614,21 @@ impl Walker {
                     && self.struck_open.is_empty()
                 {
                     let end = self.current_len();
-                    if let Some(inline) = self.current_inline() {
-                        inline.struck.push((start.min(end), end));
-                    }
+                    let span = (start.min(end), end);
+                    self.record(|store, spans| {
+                        push_seg(&mut store.struck, &mut spans.struck, span)
+                    });
                 }
             }
             TagEnd::Link => {
                 if let Some((start, url)) = self.link_open.pop() {
                     let end = self.current_len();
-                    if let Some(inline) = self.current_inline() {
-                        inline.links.push(Link {
-                            start: start.min(end),
-                            end,
-                            url,
-                        });
-                    }
+                    let link = Link {
+                        start: start.min(end),
+                        end,
+                        url,
+                    };
+                    self.record(|store, spans| push_seg(&mut store.links, &mut spans.links, link));
                 }
             }
             _ => {}
@@ -482,7 +636,7 @@ impl Walker {
     }
 
     fn end_row(&mut self, offset: usize) {
-        if let Some(last) = self.doc.blocks.last_mut()
+        if let Some(last) = self.blocks.last_mut()
             && matches!(last.kind, Kind::TableRow { .. })
         {
             last.end = offset;
@@ -501,19 +655,28 @@ impl Walker {
         self.target
     }
 
-    fn current_inline(&mut self) -> Option<&mut Inline> {
-        match self.resolve_target() {
+    /// Records into the current target's spans, if text goes anywhere right now.
+    fn record(&mut self, f: impl FnOnce(&mut Store<'a>, &mut Spans)) {
+        let spans = match self.resolve_target() {
             Target::None => None,
-            Target::Block(b) => Some(&mut self.doc.blocks[b].inline),
-            Target::Cell(b) => match &mut self.doc.blocks[b].kind {
-                Kind::TableRow { cells, .. } => cells.last_mut(),
-                _ => None,
-            },
+            Target::Block(b) => self.blocks.get_mut(b).map(|b| &mut b.spans),
+            Target::Cell(c) => self.cells.get_mut(c),
+        };
+        if let Some(spans) = spans {
+            f(&mut self.store, spans);
         }
     }
 
     fn current_len(&mut self) -> usize {
-        self.current_inline().map_or(0, |i| i.text.len())
+        match self.resolve_target() {
+            Target::None => 0,
+            Target::Block(b) => self.blocks.get(b).map_or(0, |b| b.spans.text_len()),
+            Target::Cell(c) => self.cells.get(c).map_or(0, Spans::text_len),
+        }
+    }
+
+    fn push_break(&mut self, at: usize) {
+        self.record(|store, spans| push_seg(&mut store.breaks, &mut spans.breaks, at));
     }
 
     fn push_text(&mut self, t: &str) {
@@ -521,8 +684,6 @@ impl Walker {
         if self.skip > 0 || self.quote_depth > 0 {
             return;
         }
-        if let Some(inline) = self.current_inline() {
-            inline.text.push_str(t);
-        }
+        self.record(|store, spans| push_str_seg(&mut store.text, &mut spans.text, t));
     }
 }

@@ -49,7 +49,7 @@ enum TableMode {
 }
 
 struct Extractor<'a> {
-    doc: &'a Doc,
+    doc: &'a Doc<'a>,
     source: &'a str,
     secs: &'a Sections,
     fallback: bool,
@@ -108,19 +108,19 @@ fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
         let class = secs.sections[secs.of_block[i]].class;
         match &b.kind {
             Kind::Heading { .. } => false,
-            Kind::TableRow { header, cells, .. } => {
+            Kind::TableRow { header, .. } => {
                 class == Class::Action
                     || (*header
                         && !matches!(class, Class::NonAction | Class::Timeline)
-                        && tables::columns(cells).explicit)
+                        && tables::columns(&doc.cells(b)).explicit)
             }
             Kind::Paragraph | Kind::Item { .. } => {
                 class == Class::Action
                     || (matches!(b.kind, Kind::Item { .. })
-                        && label_class(&b.inline) == Some(Class::Action))
+                        && label_class(&doc.inline(b)) == Some(Class::Action))
                     || (b.kind == Kind::Paragraph
                         && b.container.is_none()
-                        && paragraph_label(&b.inline) == Some(Class::Action))
+                        && paragraph_label(&doc.inline(b)) == Some(Class::Action))
             }
         }
     })
@@ -217,14 +217,14 @@ impl Extractor<'_> {
                 None => {
                     self.tail = None;
                     self.label_ctx = None;
-                    if let Some(class) = paragraph_label(&self.doc.blocks[i].inline) {
+                    if let Some(class) = paragraph_label(&self.doc.inline(block)) {
                         self.label_ctx = Some(ctx_of(class, self.fallback));
                         return;
                     }
                     match self.heading_item {
                         Some((sec, f)) if sec == self.secs.of_block[i] => {
-                            let text = self.doc.blocks[i].inline.text.clone();
-                            self.add_detail(f, &text);
+                            let text = self.doc.inline(block).text;
+                            self.add_detail(f, text);
                         }
                         _ => self.top_paragraph(i),
                     }
@@ -253,12 +253,12 @@ impl Extractor<'_> {
         {
             return;
         }
-        let inline = &self.doc.blocks[i].inline;
-        let start = numbering_end(&inline.text);
+        let inline = self.doc.inline(&self.doc.blocks[i]);
+        let start = numbering_end(inline.text);
         if !text::starts_with_action_verb(&inline.text[start..]) {
             return;
         }
-        let d = fields::derive(inline, start, inline.text.len());
+        let d = fields::derive(&inline, start, inline.text.len());
         if !acceptable(&d) {
             return;
         }
@@ -345,7 +345,7 @@ impl Extractor<'_> {
         else {
             return;
         };
-        let inline = &block.inline;
+        let inline = &self.doc.inline(block);
         let mut ctx = match (parent, self.label_ctx) {
             (None, Some(c)) if self.section_ctx(i) != Ctx::NonAction => c,
             _ => self.section_ctx(i),
@@ -359,7 +359,7 @@ impl Extractor<'_> {
                 Role::Item(_) if task.is_some() && parent_task => ctx = Ctx::Action,
                 Role::Item(f) | Role::Detail(f) => {
                     self.roles[i] = Role::Detail(f);
-                    self.add_detail(f, &inline.text);
+                    self.add_detail(f, inline.text);
                     return;
                 }
                 Role::Group(c) => ctx = c,
@@ -375,7 +375,7 @@ impl Extractor<'_> {
                     detail_list: Some(list),
                     ..tail
                 });
-                self.add_detail(tail.follow_up, &inline.text);
+                self.add_detail(tail.follow_up, inline.text);
                 return;
             }
         }
@@ -461,7 +461,7 @@ impl Extractor<'_> {
             && !text::is_forward_looking(&d.title)
         {
             self.roles[i] = Role::Detail(tail.follow_up);
-            self.add_detail(tail.follow_up, &inline.text);
+            self.add_detail(tail.follow_up, inline.text);
             return;
         }
 
@@ -518,12 +518,12 @@ impl Extractor<'_> {
     fn inner_paragraph(&mut self, i: usize, container: usize) {
         match self.roles.get(container).copied().unwrap_or(Role::Unset) {
             Role::Item(f) | Role::Detail(f) => {
-                let text = self.doc.blocks[i].inline.text.clone();
-                self.add_detail(f, &text);
+                let text = self.doc.inline(&self.doc.blocks[i]).text;
+                self.add_detail(f, text);
             }
             Role::Group(Ctx::Action) => {
-                let inline = &self.doc.blocks[i].inline;
-                self.statements(i, inline, 0, Ctx::Action, false);
+                let inline = self.doc.inline(&self.doc.blocks[i]);
+                self.statements(i, &inline, 0, Ctx::Action, false);
             }
             _ => {}
         }
@@ -536,17 +536,22 @@ impl Extractor<'_> {
             && raw.contains('|')
             && let Some((head, rows)) = tables::loose_pipe_table(raw)
         {
+            let head: Vec<Inline> = head.iter().map(tables::LooseCell::inline).collect();
+            let rows: Vec<(usize, Vec<Inline>)> = rows
+                .iter()
+                .map(|(n, cells)| (*n, cells.iter().map(tables::LooseCell::inline).collect()))
+                .collect();
             self.loose_table(i, &head, &rows);
             return;
         }
         let structured = self.secs.sections[self.secs.of_block[i]].has_structure;
-        self.statements(i, &block.inline, 0, ctx, structured);
+        self.statements(i, &self.doc.inline(block), 0, ctx, structured);
     }
 
     /// Prose: each statement line of a paragraph may be an item, depending on the context.
     fn statements(&mut self, i: usize, inline: &Inline, from: usize, ctx: Ctx, structured: bool) {
         let line0 = self.doc.blocks[i].line;
-        let text = &inline.text;
+        let text = inline.text;
         let from = from.min(text.len());
         // Lines are counted incrementally: a paragraph of many lines stays linear.
         let mut counted = 0;
@@ -619,17 +624,12 @@ impl Extractor<'_> {
 
     fn table_row(&mut self, i: usize) {
         let block = &self.doc.blocks[i];
-        let Kind::TableRow {
-            table,
-            header,
-            cells,
-        } = &block.kind
-        else {
+        let Kind::TableRow { table, header, .. } = &block.kind else {
             return;
         };
         if *header || !matches!(self.table, Some((t, _)) if t == *table) {
             let mode = if *header {
-                self.table_mode(i, cells)
+                self.table_mode(i, &self.doc.cells(block))
             } else {
                 TableMode::Skip
             };
@@ -640,7 +640,7 @@ impl Extractor<'_> {
         }
         if let Some((_, TableMode::Action(cols))) = &self.table {
             let cols = cols.clone();
-            self.table_item(i, &cols, cells, block.line);
+            self.table_item(i, &cols, &self.doc.cells(block), block.line);
         }
     }
 
@@ -685,7 +685,7 @@ impl Extractor<'_> {
             return;
         }
         let cell_text = |c: Option<usize>| -> Option<String> {
-            let t = collapse_ws(&cells.get(c?)?.text);
+            let t = collapse_ws(cells.get(c?)?.text);
             (!t.is_empty() && !text::is_placeholder(&t)).then_some(t)
         };
         if let Some(owner) = cell_text(cols.owner) {
@@ -728,20 +728,20 @@ impl Extractor<'_> {
                     .find(|l| fields::is_tracker_url(&l.url) || Some(c) == cols.issue)
                     .map(|l| {
                         if l.url.starts_with("http") {
-                            l.url.clone()
+                            l.url.to_string()
                         } else {
                             cell.text[l.start..l.end].to_string()
                         }
                     })
                     .or_else(|| {
-                        let t = collapse_ws(&cell.text);
+                        let t = collapse_ws(cell.text);
                         (Some(c) == cols.issue
                             && (fields::is_tracker_ref(&t) || fields::is_tracker_url(&t)))
                         .then_some(t)
                     });
             }
             if d.done.is_none() && Some(c) != cols.owner {
-                d.done = fields::status_done(&cell.text);
+                d.done = fields::status_done(cell.text);
             }
         }
         let f = self.new_follow_up(i, d, line);

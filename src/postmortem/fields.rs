@@ -7,7 +7,10 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use super::blocks::Inline;
-use super::text::{collapse_ws, first_sentence_end, starts_with_action_verb};
+use super::text::{
+    collapse_ws, collapse_ws_owned, first_sentence_end, iso_date, starts_with_action_verb,
+};
+use super::twin::Twin;
 
 /// What one item's text says, with the title cleaned of its annotations.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,88 +36,79 @@ pub(crate) struct Derived {
     pub link_only: bool,
 }
 
-static STATUS_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(done|todo|to\s*do|doing|in[\s-]progress|wip|fixed|complete|completed|resolved|closed|open|pending|planned|not\s+started|failed|blocked|ongoing|merged|shipped)$")
-        .expect("status regex")
+static STATUS_WORD: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)^(done|todo|to\s*do|doing|in[\s-]progress|wip|fixed|complete|completed|resolved|closed|open|pending|planned|not\s+started|failed|blocked|ongoing|merged|shipped)$",
+    )
 });
 
-static PLAIN_STATUS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(DONE|TODO|DOING|IN PROGRESS|WIP|FIXED|COMPLETED?|RESOLVED)\b\s*[:\-–—]?\s*")
-        .expect("plain status regex")
+static PLAIN_STATUS: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(r"^(DONE|TODO|DOING|IN PROGRESS|WIP|FIXED|COMPLETED?|RESOLVED)\b\s*[:\-–—]?\s*")
 });
 
 static PRIORITY_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(p[0-4]|high|medium|med|low|critical|urgent|sev[0-4])$").expect("prio regex")
 });
 
-static TODO_OWNER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:TODO|FIXME|ACTION)\(([^)]{1,40})\)\s*[:\-–—]?\s*").expect("todo owner regex")
-});
+static TODO_OWNER: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"^(?:TODO|FIXME|ACTION)\(([^)]{1,40})\)\s*[:\-–—]?\s*"));
 
-static LEADING_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(@[\w-]+(?:/[\w-]+)?)\s*[:\-–—]\s+").expect("leading mention regex")
-});
+static LEADING_MENTION: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"^(@[\w-]+(?:/[\w-]+)?)\s*[:\-–—]\s+"));
 
-static PLAIN_PRIORITY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+").expect("plain prio regex"));
+static PLAIN_PRIORITY: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+"));
 
-static TRACKER_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static TRACKER_REF: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$",
     )
-    .expect("tracker ref regex")
 });
 
-static TRACKER_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static TRACKER_URL: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?i)^https?://\S*?(/(issues|pull|pulls|merge_requests)(/\d+)?\b|/browse/[A-Z][A-Z0-9]+-\d+|show_bug\.cgi\?id=\d+|crbug\.com/\d+|/tickets?/\d+)",
     )
-    .expect("tracker url regex")
 });
 
-static URL_IN_TEXT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"https?://[^\s)<>\]]+").expect("url regex"));
+static URL_IN_TEXT: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"https?://[^\s)<>\]]+"));
 
-static REF_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|[\s(\[])((?:[\w.-]+/[\w.-]+)?#\d+|bug\s+\d{3,})\b").expect("ref regex")
-});
+static REF_IN_TEXT: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"(?i)(?:^|[\s(\[])((?:[\w.-]+/[\w.-]+)?#\d+|bug\s+\d{3,})\b"));
 
-static TRAILING_OWNER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static TRAILING_OWNER: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?i)[\s,;.\-–—]*[(\[]?\b(owners?|assignee|assigned\s+to|who|dri)\s*[:=]\s*([^()\[\]]+?)\s*[)\]]?\s*[.;]?\s*$",
     )
-    .expect("owner regex")
 });
 
-static TRAILING_MENTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[\s,;\-–—]*[(\[]?((?:@[\w-]+(?:/[\w-]+)?[\s,&]*(?:and\s+)?)+)[)\]]?\s*[.;]?\s*$")
-        .expect("mention regex")
+static TRAILING_MENTION: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(r"[\s,;\-–—]*[(\[]?((?:@[\w-]+(?:/[\w-]+)?[\s,&]*(?:and\s+)?)+)[)\]]?\s*[.;]?\s*$")
 });
 
-static TRAILING_DUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static TRAILING_DUE: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?i)[\s,;\-–—]*[(\[]?\b(due(?:\s+date)?|by|deadline|eta|target(?:\s+date)?)\s*[:=]?\s*(\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|q[1-4]\s*\d{4}|end\s+of\s+\w+(?:\s+\d{4})?|next\s+\w+)\s*[)\]]?\s*[.;]?\s*$",
     )
-    .expect("due regex")
 });
 
-static TRAILING_PRIORITY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low)|[\s,;\-–—]\s*(p[0-4]))\s*[.;]?\s*$")
-        .expect("trailing prio regex")
+static TRAILING_PRIORITY: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low)|[\s,;\-–—]\s*(p[0-4]))\s*[.;]?\s*$",
+    )
 });
 
-static TRAILING_DONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[\s,;\-–—]*(?:[(\[]\s*(done|completed?|fixed|finished|resolved)\s*[)\]]|✅|✔️|✔|☑️|\s-\s*done)\s*[.;]?\s*$")
-        .expect("trailing done regex")
+static TRAILING_DONE: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)[\s,;\-–—]*(?:[(\[]\s*(done|completed?|fixed|finished|resolved)\s*[)\]]|✅|✔️|✔|☑️|\s-\s*done)\s*[.;]?\s*$",
+    )
 });
 
-static TRAILING_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[\s,;:\-–—]*(?:\(\s*)?(?:see\s+)?<?https?://[^\s<>]+?>?\s*\)?\s*[.;]?\s*$")
-        .expect("trailing url regex")
+static TRAILING_URL: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(r"[\s,;:\-–—]*(?:\(\s*)?(?:see\s+)?<?https?://[^\s<>]+?>?\s*\)?\s*[.;]?\s*$")
 });
 
-static TRAILING_PAREN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s*\(([^()]*)\)\s*[.;]?\s*$").expect("trailing paren regex"));
+static TRAILING_PAREN: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"\s*\(([^()]*)\)\s*[.;]?\s*$"));
 
 /// Normalizes a priority word: `P0`..`P3`, `High`, `Medium`, `Low`.
 pub(crate) fn normalize_priority(word: &str) -> Option<String> {
@@ -135,33 +129,64 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
     if word.len() > 40 {
         return None;
     }
-    let w = collapse_ws(word.trim().trim_matches(['*', '_', '.', ':']));
-    if w.contains('✅') || w.contains('✔') || w.contains('☑') {
+    let trimmed = word.trim().trim_matches(['*', '_', '.', ':']);
+    if trimmed.contains(['✅', '✔', '☑']) {
         return Some(true);
     }
+    // Every status word opens with one of these letters (non-ASCII may case-fold to one).
+    let opens_like_status = trimmed
+        .trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_ascii() || "dtiwfcropnbms".contains(c.to_ascii_lowercase()));
+    if !opens_like_status {
+        return None;
+    }
+    let w = collapse_ws(trimmed);
     if !STATUS_WORD.is_match(&w) {
         return None;
     }
-    let lower = w.to_ascii_lowercase();
-    Some(matches!(
-        lower.as_str(),
-        "done" | "fixed" | "complete" | "completed" | "resolved" | "closed" | "merged" | "shipped"
-    ))
+    let done_words = [
+        "done",
+        "fixed",
+        "complete",
+        "completed",
+        "resolved",
+        "closed",
+        "merged",
+        "shipped",
+    ];
+    Some(done_words.iter().any(|d| w.eq_ignore_ascii_case(d)))
 }
 
 /// Whether a URL points at an issue tracker entry (GitHub issue/PR, Jira, Bugzilla...).
 pub(crate) fn is_tracker_url(url: &str) -> bool {
-    TRACKER_URL.is_match(url)
+    // The pattern opens with `https?://`: most link targets and words fail on the first bytes.
+    let http = url
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"http"));
+    http && TRACKER_URL.is_match(url)
 }
 
 pub(crate) fn is_tracker_ref(text: &str) -> bool {
-    TRACKER_REF.is_match(text.trim().trim_matches(['[', ']', '(', ')']))
+    let t = text.trim().trim_matches(['[', ']', '(', ')']);
+    // Every form ends in a (possibly non-ASCII) digit.
+    let ends_in_digit = t
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_digit() || !c.is_ascii());
+    ends_in_digit && TRACKER_REF.is_match(t)
 }
 
 /// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.
 pub(crate) fn normalize_due(text: &str) -> String {
     let t = text.trim().trim_end_matches(['.', ')', ']']);
     if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 40 {
+        return t.to_string();
+    }
+    if let Some(Some(_)) = iso_date(t) {
+        // What parsing and formatting `%Y-%m-%d` would give back.
         return t.to_string();
     }
     let cleaned: String = collapse_ws(&t.replace(',', " "));
@@ -192,7 +217,7 @@ pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
     {
         return true;
     }
-    if first_byte_in(rest, b"DTIWFCR") && PLAIN_STATUS.is_match(rest) {
+    if opens_with_plain_status(rest) && PLAIN_STATUS.is_match(rest) {
         return true;
     }
     strong_at(inline, cur, to)
@@ -246,7 +271,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             } else {
                 break;
             }
-        } else if first_byte_in(rest, b"TFA")
+        } else if starts_with_any(rest, &["TODO(", "FIXME(", "ACTION("])
             && let Some(c) = TODO_OWNER.captures(rest)
         {
             d.done = Some(false);
@@ -258,7 +283,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         {
             d.owner = c.get(1).map(|m| m.as_str().to_string());
             cur += c.get(0).map_or(0, |m| m.end());
-        } else if first_byte_in(rest, b"DTIWFCR")
+        } else if opens_with_plain_status(rest)
             && let Some(m) = PLAIN_STATUS.find(rest)
         {
             let word = rest[..m.end()]
@@ -267,7 +292,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             d.done = status_done(word.trim());
             d.status_tagged = true;
             cur += m.end();
-        } else if first_byte_in(rest, b"[(P")
+        } else if opens_with_plain_priority(rest)
             && let Some(caps) = PLAIN_PRIORITY.captures(rest)
         {
             d.priority = caps.get(1).and_then(|m| normalize_priority(m.as_str()));
@@ -382,17 +407,13 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     }
 
     // Trailing annotations, repeatedly: "... OWNER: amirh@ (DONE)." Bounded by the loop count.
-    title_raw = collapse_ws(&title_raw);
+    title_raw = collapse_ws_owned(title_raw);
     for _ in 0..6 {
         let before = title_raw.len();
         // Byte screens keep the common no-annotation case free of regex work.
         let t = title_raw.as_str();
-        let mut k = t.len().saturating_sub(48);
-        while !t.is_char_boundary(k) {
-            k += 1;
-        }
-        let tail = t[k..].to_ascii_lowercase();
-        let has = |needle: &str| tail.contains(needle);
+        let tail = Tail::of(t);
+        let has = |needle: &str| tail.has(needle);
         let closes = has(")") || has("]");
         let maybe_done = !t.is_ascii()
             || (closes
@@ -403,7 +424,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.done = Some(true);
                 title_raw.truncate(m.start());
             }
-        } else if tail.bytes().any(|b| b.is_ascii_digit())
+        } else if tail.has_digit()
             && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
             && c.get(0).is_some_and(|m| m.start() > 0)
         {
@@ -422,7 +443,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 d.owner = c.get(2).map(|m| m.as_str().trim().to_string());
                 title_raw.truncate(start);
             }
-        } else if (tail.bytes().any(|b| b.is_ascii_digit()) || has("next") || has("end of"))
+        } else if (tail.has_digit() || has("next") || has("end of"))
             && let Some(c) = TRAILING_DUE.captures(&title_raw)
         {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
@@ -479,14 +500,19 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 title_raw.truncate(start);
             }
         }
-        title_raw = title_raw
+        let kept = title_raw
             .trim_end_matches([' ', ',', ';', '-', '–', '—', ':'])
-            .to_string();
+            .len();
+        title_raw.truncate(kept);
         if title_raw.len() == before {
             break;
         }
     }
-    d.title = title_raw.trim().to_string();
+    d.title = if title_raw.trim().len() == title_raw.len() {
+        title_raw
+    } else {
+        title_raw.trim().to_string()
+    };
     if d.owner.is_none() && (window.contains("wner") || window.contains("ssign")) {
         d.owner = owner_anywhere(window);
     }
@@ -500,9 +526,55 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     d
 }
 
-static OWNER_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*(@?[\w.-]+@?)").expect("owner")
-});
+/// The ASCII-lowercased last 48 bytes of a title, kept on the stack with the set of ASCII bytes
+/// in it: the trailing-annotation screens test it for a dozen needles per title, and most
+/// needles fail on a byte that does not occur at all.
+struct Tail {
+    buf: [u8; 48],
+    len: usize,
+    /// Bit `b` set when ASCII byte `b` occurs.
+    present: u128,
+}
+
+impl Tail {
+    fn of(t: &str) -> Tail {
+        let mut k = t.len().saturating_sub(48);
+        while !t.is_char_boundary(k) {
+            k += 1;
+        }
+        let src = &t.as_bytes()[k..];
+        let mut buf = [0u8; 48];
+        let mut present = 0u128;
+        for (dst, b) in buf.iter_mut().zip(src) {
+            *dst = b.to_ascii_lowercase();
+            if *dst < 128 {
+                present |= 1 << *dst;
+            }
+        }
+        Tail {
+            buf,
+            len: src.len(),
+            present,
+        }
+    }
+
+    /// Substring test; needles are ASCII, so a byte match is a text match.
+    fn has(&self, needle: &str) -> bool {
+        let n = needle.as_bytes();
+        if !n.iter().all(|&b| b < 128 && self.present & (1 << b) != 0) {
+            return false;
+        }
+        self.buf[..self.len].windows(n.len()).any(|w| w == n)
+    }
+
+    fn has_digit(&self) -> bool {
+        // Bits 48..=57 are b'0'..=b'9'.
+        self.present & (0x3ff << b'0') != 0
+    }
+}
+
+static OWNER_ANYWHERE: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"(?i)\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*(@?[\w.-]+@?)"));
 
 fn owner_anywhere(s: &str) -> Option<String> {
     OWNER_ANYWHERE
@@ -558,7 +630,11 @@ fn tracker_of(label: &str, url: &str) -> String {
 
 fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
     let text = &inline.text[from..to];
-    let mut covered = String::new();
+    if text.trim().is_empty() {
+        return false;
+    }
+    // The text minus its bare links, copied only when there is a bare link to leave out.
+    let mut covered: Option<String> = None;
     let mut last = from;
     for l in inline.links_in(from, to).iter().filter(|l| l.end <= to) {
         let label = &inline.text[l.start..l.end];
@@ -566,13 +642,35 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
         // ("[flutter/plugins#12](...)", an URL as its own label) is not.
         let bare = is_tracker_ref(label) || label.trim_start().starts_with("http");
         if l.start >= last && bare {
-            covered.push_str(&inline.text[last..l.start]);
+            covered
+                .get_or_insert_with(String::new)
+                .push_str(&inline.text[last..l.start]);
             last = l.end;
         }
     }
-    covered.push_str(&inline.text[last.min(to)..to]);
-    let without_urls = URL_IN_TEXT.replace_all(&covered, "");
-    !text.trim().is_empty() && !without_urls.chars().any(|c| c.is_alphanumeric())
+    let rest = &inline.text[last.min(to)..to];
+    match covered {
+        None => !has_words_outside_urls(rest),
+        Some(mut c) => {
+            c.push_str(rest);
+            !has_words_outside_urls(&c)
+        }
+    }
+}
+
+/// Whether `s` has a letter or digit that is not part of a URL.
+fn has_words_outside_urls(s: &str) -> bool {
+    // URLs start at an "http": a first letter or digit that does not open one is outside them.
+    let Some(first) = s.find(char::is_alphanumeric) else {
+        return false;
+    };
+    if !s[first..].starts_with("http") {
+        return true;
+    }
+    URL_IN_TEXT
+        .replace_all(s, "")
+        .chars()
+        .any(char::is_alphanumeric)
 }
 
 fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {
@@ -583,9 +681,32 @@ fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {
         .copied()
 }
 
-/// Cheap screen before an anchored regex: does `s` open with one of these bytes?
-fn first_byte_in(s: &str, set: &[u8]) -> bool {
-    s.as_bytes().first().is_some_and(|b| set.contains(b))
+/// Cheap screen before an anchored regex: does `s` open with one of these literals?
+fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| s.starts_with(p))
+}
+
+/// The words `PLAIN_STATUS` opens with (it is case-sensitive).
+fn opens_with_plain_status(s: &str) -> bool {
+    starts_with_any(
+        s,
+        &[
+            "DONE",
+            "TODO",
+            "DOING",
+            "IN PROGRESS",
+            "WIP",
+            "FIXED",
+            "COMPLETE",
+            "RESOLVED",
+        ],
+    )
+}
+
+/// `PLAIN_PRIORITY` opens with `P0`..`P4`, maybe after one bracket.
+fn opens_with_plain_priority(s: &str) -> bool {
+    let b = s.strip_prefix(['[', '(']).unwrap_or(s).as_bytes();
+    b.first() == Some(&b'P') && b.get(1).is_some_and(|c| (b'0'..=b'4').contains(c))
 }
 
 fn skip_ws(text: &str, mut i: usize, to: usize) -> usize {
@@ -614,9 +735,9 @@ fn skip_separators(text: &str, mut i: usize, to: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn plain(s: &str) -> Inline {
+    fn plain(s: &str) -> Inline<'_> {
         Inline {
-            text: s.to_string(),
+            text: s,
             ..Inline::default()
         }
     }
@@ -669,7 +790,7 @@ mod tests {
     fn bold_leads() {
         let text = "HIGH Cap the queue".to_string();
         let inline = Inline {
-            strong: vec![(0, 4)],
+            strong: &[(0, 4)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());
@@ -678,7 +799,7 @@ mod tests {
 
         let text = "Pool split: Reads get their own pool. Writes keep theirs.".to_string();
         let inline = Inline {
-            strong: vec![(0, 10)],
+            strong: &[(0, 10)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());
@@ -686,7 +807,7 @@ mod tests {
 
         let text = "Add a canary stage: it catches bad configs.".to_string();
         let inline = Inline {
-            strong: vec![(0, 18)],
+            strong: &[(0, 18)],
             ..plain(&text)
         };
         let d = derive(&inline, 0, text.len());

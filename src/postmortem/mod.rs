@@ -8,11 +8,13 @@ mod sections;
 mod tables;
 mod text;
 mod timeline;
+mod twin;
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
+use twin::Twin;
 
 pub use report::render_text;
 
@@ -86,12 +88,12 @@ pub fn markdown_options() -> pulldown_cmark::Options {
 pub fn parse(text: &str) -> PostMortem {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let doc = blocks::walk(text, markdown_options());
-    let secs = sections::build(&doc.blocks);
+    let secs = sections::build(&doc);
     let mut follow_ups = extract::follow_ups(text, &doc, &secs);
     let (timeline, instants) = timeline::extract(&doc, &secs);
     let time_to_resolve_minutes = timeline::time_to_resolve(&doc, &timeline, &instants);
 
-    let incident_headings = incidents(&doc.blocks);
+    let incident_headings = incidents(&doc);
     if incident_headings.len() >= 2 {
         // Both lists are in document order: one merge pass.
         let mut next = 0;
@@ -106,7 +108,7 @@ pub fn parse(text: &str) -> PostMortem {
         }
     }
     PostMortem {
-        title: front_matter_title(doc.metadata.as_deref()).or_else(|| first_heading(&doc.blocks)),
+        title: front_matter_title(doc.metadata.as_deref()).or_else(|| first_heading(&doc)),
         incidents: incident_headings
             .into_iter()
             .filter_map(|(_, t)| t)
@@ -129,10 +131,10 @@ fn front_matter_title(meta: Option<&str>) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-fn first_heading(blocks: &[blocks::Block]) -> Option<String> {
-    let headings = blocks.iter().filter_map(|b| match b.kind {
+fn first_heading(doc: &blocks::Doc) -> Option<String> {
+    let headings = doc.blocks.iter().filter_map(|b| match b.kind {
         blocks::Kind::Heading { level } if !b.quoted => {
-            let t = text::collapse_ws(&b.inline.text);
+            let t = text::collapse_ws(doc.inline(b).text);
             (!t.is_empty()).then_some((level, t))
         }
         _ => None,
@@ -149,15 +151,17 @@ fn first_heading(blocks: &[blocks::Block]) -> Option<String> {
     best.map(|(_, t)| t)
 }
 
-static INCIDENT_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|incident\s*#?\d+)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?\b|\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
-        .expect("incident heading regex")
+static INCIDENT_HEADING: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|incident\s*#?\d+)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?\b|\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
+    )
 });
 
 /// Headings that each open one incident, on a page holding several: the top-most heading level
 /// used at least twice (a lone page title above them is skipped), where at least two and most
 /// of those headings name a date or an incident.
-fn incidents(blocks: &[blocks::Block]) -> Vec<(usize, Option<String>)> {
+fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<String>)> {
+    let blocks = &doc.blocks;
     let mut per_level = [0usize; 7];
     for b in blocks {
         if let blocks::Kind::Heading { level } = b.kind
@@ -172,7 +176,7 @@ fn incidents(blocks: &[blocks::Block]) -> Vec<(usize, Option<String>)> {
     let top: Vec<(usize, String)> = blocks
         .iter()
         .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
-        .map(|b| (b.line, text::collapse_ws(&b.inline.text)))
+        .map(|b| (b.line, text::collapse_ws(doc.inline(b).text)))
         .collect();
     let matching = top
         .iter()

@@ -3,9 +3,10 @@
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
-use super::blocks::{Block, Kind};
+use super::blocks::{Doc, Kind};
+use super::twin::{Twin, TwinSet};
 
 /// What a heading (or a bold label acting as one) says about the content below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +22,8 @@ pub(crate) enum Class {
     Neutral,
 }
 
-static ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static ACTION: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)\b(
             action\s*(items?|points?|plan|list|register|log)? | actions | actionables
           | follow[\s-]*ups? | next\s+steps? | remediations? | remediate
@@ -34,21 +35,17 @@ static ACTION: LazyLock<Regex> = LazyLock::new(|| {
           | changes\s+we('re|\s+are|\s+will)\s+mak\w* | open\s+items | follow\s+on | commitments
         )\b",
     )
-    .expect("action regex")
 });
 
-static NOT_ACTION_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bactions?\s+taken\b|\bresponse\s+actions\b|\bwhat\s+went\b")
-        .expect("not action regex")
+static NOT_ACTION_WORDS: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"(?i)\bactions?\s+taken\b|\bresponse\s+actions\b|\bwhat\s+went\b"));
+
+static TIMELINE: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(r"(?i)\b(timeline|chronology|sequence\s+of\s+events|key\s+events|time\s*line)\b")
 });
 
-static TIMELINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(timeline|chronology|sequence\s+of\s+events|key\s+events|time\s*line)\b")
-        .expect("timeline regex")
-});
-
-static NON_ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static NON_ACTION: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)\b(
             impact | root\s*causes? | causes? | what\s+went | went\s+(well|wrong|poorly|badly)
           | what\s+worked | what\s+didn'?t\s+work | what\s+didn’t\s+work | where\s+we\s+got\s+lucky
@@ -63,19 +60,16 @@ static NON_ACTION: LazyLock<Regex> = LazyLock::new(|| {
           | observations | noticed
         )\b",
     )
-    .expect("non-action regex")
 });
 
-static LESSONS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static LESSONS: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?i)\b(lessons?|learn(ed|t|ings)|takeaways?|reflections?|insights?|post[\s-]?mortem|retrospective|moving\s+forward|supporting\s+information)\b",
     )
-    .expect("lessons regex")
 });
 
-static DONE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(completed|complete|done|finished|implemented|already\s+in\s+place)\b")
-        .expect("done heading regex")
+static DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(r"(?i)\b(completed|complete|done|finished|implemented|already\s+in\s+place)\b")
 });
 
 static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -84,10 +78,10 @@ static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// All vocabularies in one set, so a heading is scanned once.
-static VOCABULARY: LazyLock<RegexSet> = LazyLock::new(|| {
+static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| {
     // ASCII word boundaries keep the whole set on the fast DFA path.
-    RegexSet::new(
-        [
+    TwinSet::new(
+        &[
             NOT_ACTION_WORDS.as_str(),
             ACTION.as_str(),
             TIMELINE.as_str(),
@@ -96,7 +90,6 @@ static VOCABULARY: LazyLock<RegexSet> = LazyLock::new(|| {
         ]
         .map(|p| p.replace(r"\b", r"(?-u:\b)")),
     )
-    .expect("vocabulary set")
 });
 
 /// Classifies a heading's (or bold label's) text.
@@ -105,7 +98,7 @@ pub(crate) fn classify(heading: &str) -> Class {
     if h.is_empty() || h.len() > 200 {
         return Class::Neutral;
     }
-    let m = VOCABULARY.matches(h);
+    let m = VOCABULARY.pick(h).matches(h);
     if m.matched(0) {
         Class::NonAction
     } else if m.matched(1) {
@@ -126,9 +119,8 @@ pub(crate) fn heading_says_done(heading: &str) -> bool {
     DONE_HEADING.is_match(heading) && !NOT_DONE_HEADING.is_match(heading)
 }
 
-static NOT_DONE_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(not|yet|to\s+be|pending|open|in\s+progress|incomplete|remaining|planned)\b")
-        .expect("not done heading regex")
+static NOT_DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(r"(?i)\b(not|yet|to\s+be|pending|open|in\s+progress|incomplete|remaining|planned)\b")
 });
 
 /// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
@@ -176,7 +168,8 @@ pub(crate) struct Sections {
     pub of_block: Vec<usize>,
 }
 
-pub(crate) fn build(blocks: &[Block]) -> Sections {
+pub(crate) fn build(doc: &Doc) -> Sections {
+    let blocks = &doc.blocks;
     let mut sections = vec![Section {
         level: 0,
         class: Class::Neutral,
@@ -197,7 +190,7 @@ pub(crate) fn build(blocks: &[Block]) -> Sections {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
-            let title = block.inline.text.trim();
+            let title = doc.inline(block).text.trim();
             let own = classify(title);
             let inherited = sections[parent].class;
             let class = if own == Class::Neutral {

@@ -3,10 +3,9 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
-use super::blocks::{self, Inline, Kind};
+use super::blocks::{self, Doc, Inline, Kind};
 use super::text::collapse_ws;
+use super::twin::Twin;
 
 /// Column indexes found from a header row.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -156,7 +155,7 @@ pub(crate) fn columns(header: &[Inline]) -> Columns {
                 *slot = Some(i);
             }
         };
-        match header_kind(&cell.text) {
+        match header_kind(cell.text) {
             Header::ExplicitAction => {
                 if !c.explicit {
                     c.action = Some(i);
@@ -191,12 +190,27 @@ pub(crate) fn guess_action_column(c: &Columns, width: usize) -> Option<usize> {
     (0..width).find(|i| !known.contains(&Some(*i)))
 }
 
-static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$").expect("separator regex")
-});
+static SEPARATOR: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$"));
 
 /// Header cells, and body rows with their line offset from the table's first line.
-pub(crate) type LooseTable = (Vec<Inline>, Vec<(usize, Vec<Inline>)>);
+pub(crate) type LooseTable = (Vec<LooseCell>, Vec<(usize, Vec<LooseCell>)>);
+
+/// One cell of a loose table, read as Markdown on its own.
+pub(crate) struct LooseCell {
+    doc: Doc<'static>,
+    /// The block holding the cell's text.
+    block: Option<usize>,
+}
+
+impl LooseCell {
+    pub(crate) fn inline(&self) -> Inline<'_> {
+        self.block
+            .and_then(|b| self.doc.blocks.get(b))
+            .map(|b| self.doc.inline(b))
+            .unwrap_or_default()
+    }
+}
 
 /// Reads a paragraph's source as a pipe table when CommonMark did not (a separator row whose cell
 /// count differs from the header). Returns header cells and body rows with their line offsets.
@@ -218,7 +232,7 @@ pub(crate) fn loose_pipe_table(source: &str) -> Option<LooseTable> {
     Some((head, rows))
 }
 
-fn split_row(line: &str) -> Vec<Inline> {
+fn split_row(line: &str) -> Vec<LooseCell> {
     let t = line.trim();
     let t = t.strip_prefix('|').unwrap_or(t);
     let t = t.strip_suffix('|').unwrap_or(t);
@@ -243,24 +257,24 @@ fn split_row(line: &str) -> Vec<Inline> {
 }
 
 /// Inline structure of one cell's Markdown, by parsing it on its own (cells are short).
-fn cell_inline(src: &str) -> Inline {
-    let doc = blocks::walk(src.trim(), super::markdown_options());
-    doc.blocks
-        .into_iter()
-        .find(|b| !matches!(b.kind, Kind::TableRow { .. }))
-        .map(|b| b.inline)
-        .unwrap_or_default()
+fn cell_inline(src: &str) -> LooseCell {
+    let doc = blocks::walk(src.trim(), super::markdown_options()).into_owned();
+    let block = doc
+        .blocks
+        .iter()
+        .position(|b| !matches!(b.kind, Kind::TableRow { .. }));
+    LooseCell { doc, block }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn header(names: &[&str]) -> Vec<Inline> {
+    fn header<'a>(names: &[&'a str]) -> Vec<Inline<'a>> {
         names
             .iter()
             .map(|n| Inline {
-                text: (*n).to_string(),
+                text: n,
                 ..Inline::default()
             })
             .collect()
@@ -296,8 +310,8 @@ mod tests {
         let (head, rows) = loose_pipe_table(src).expect("table");
         assert_eq!(head.len(), 3);
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].1[0].text, "Add alerts");
-        assert_eq!(rows[0].1[2].links[0].url, "https://x/issues/4");
+        assert_eq!(rows[0].1[0].inline().text, "Add alerts");
+        assert_eq!(&*rows[0].1[2].inline().links[0].url, "https://x/issues/4");
         assert_eq!(rows[1].1.len(), 1);
         assert!(loose_pipe_table("just | a pipe\nno separator").is_none());
     }

@@ -3,19 +3,15 @@
 
 use std::sync::LazyLock;
 
+use super::twin::Twin;
+use chrono::NaiveDate;
 use regex::Regex;
 
 /// Collapses runs of whitespace (line breaks included) into single spaces and trims.
 pub(crate) fn collapse_ws(s: &str) -> String {
     let t = s.trim();
     // Most text is already clean: copy it whole.
-    let bytes = t.as_bytes();
-    let clean = !bytes.iter().enumerate().any(|(i, &b)| {
-        matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c)
-            || (b == b' ' && bytes.get(i + 1) == Some(&b' '))
-            || b >= 0x80
-    });
-    if clean {
+    if is_clean(t) {
         return t.to_string();
     }
     let mut out = String::with_capacity(s.len());
@@ -26,6 +22,56 @@ pub(crate) fn collapse_ws(s: &str) -> String {
         out.push_str(word);
     }
     out
+}
+
+/// `collapse_ws` for a string the caller owns: clean text is handed back without a copy.
+pub(crate) fn collapse_ws_owned(s: String) -> String {
+    if s.trim().len() == s.len() && is_clean(&s) {
+        s
+    } else {
+        collapse_ws(&s)
+    }
+}
+
+/// No whitespace but single ASCII spaces (non-ASCII characters are decoded: a few are spaces).
+fn is_clean(t: &str) -> bool {
+    let mut after_space = false;
+    for (i, &b) in t.as_bytes().iter().enumerate() {
+        let bad = if b >= 0xc0 {
+            // A UTF-8 lead byte: the character it starts may be a Unicode space.
+            t.get(i..)
+                .and_then(|rest| rest.chars().next())
+                .is_none_or(char::is_whitespace)
+        } else {
+            matches!(b, b'\n' | b'\t' | b'\r' | 0x0b | 0x0c) || (b == b' ' && after_space)
+        };
+        if bad {
+            return false;
+        }
+        after_space = b == b' ';
+    }
+    true
+}
+
+/// `Some(date)` when `t` is exactly `YYYY-MM-DD` (`Some(None)` for a day that does not exist),
+/// read directly: chrono's `%Y-%m-%d` reads such text the same way, at many times the cost.
+/// `None` for any other shape, which only chrono can judge.
+pub(crate) fn iso_date(t: &str) -> Option<Option<NaiveDate>> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    Some(
+        i32::try_from(y)
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, m, d)),
+    )
 }
 
 /// Words that end with a period without ending a sentence.
@@ -115,8 +161,8 @@ pub(crate) fn statement_lines(s: &str) -> Vec<(usize, &str)> {
     out
 }
 
-static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static PLACEHOLDER: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)^(
             none(\s+(yet|so\s+far|identified|at\s+this\s+time))?
           | n/?a | tbd | tba | todo | nothing(\s+yet)? | fill\s+(me\s+)?in | to\s+be\s+(decided|determined|filled(\s+in)?)
@@ -124,7 +170,6 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
           | lorem\s+ipsum.* | \[?\s*action\s+item\s*\]?
         )\.?$",
     )
-    .expect("placeholder regex")
 });
 
 static BRACED: LazyLock<Regex> =
@@ -136,8 +181,20 @@ pub(crate) fn is_placeholder(title: &str) -> bool {
     if t.is_empty() || !t.chars().any(|c| c.is_alphanumeric()) {
         return true;
     }
-    (t.len() <= 48 && PLACEHOLDER.is_match(t))
+    (t.len() <= 48 && opens_like_placeholder(t) && PLACEHOLDER.is_match(t))
         || ((t.contains('{') || t.starts_with('<')) && BRACED.is_match(t))
+}
+
+/// The first characters `PLACEHOLDER` can match ("none", "n/a", "tbd", "fill in", "...", "—",
+/// "lorem", "[action item]"); non-ASCII passes, as it may case-fold to one of them.
+fn opens_like_placeholder(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| {
+        !c.is_ascii()
+            || matches!(
+                c.to_ascii_lowercase(),
+                'n' | 't' | 'f' | '.' | '-' | 'l' | '[' | 'a'
+            )
+    })
 }
 
 /// Base-form verbs that open an imperative action item ("Add alerts", "Document the process").
@@ -303,23 +360,40 @@ const ACTION_VERBS: &[&str] = &[
     "write",
 ];
 
-fn first_word_lower(s: &str) -> String {
+/// The length of the longest of `ACTION_VERBS` ("double-check").
+const LONGEST_VERB: usize = 12;
+
+fn first_word(s: &str) -> &str {
     s.trim_start_matches(|c: char| !c.is_alphanumeric())
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .next()
         .unwrap_or("")
-        .to_lowercase()
 }
 
 /// Whether `s` opens with an imperative verb ("Add ...", "Make sure ...").
 pub(crate) fn starts_with_action_verb(s: &str) -> bool {
+    let word = first_word(s);
+    if !word.is_ascii() {
+        // Unicode lowercasing can turn a non-ASCII letter into an ASCII one (Kelvin sign → k).
+        return ACTION_VERBS
+            .binary_search(&word.to_lowercase().as_str())
+            .is_ok();
+    }
+    if word.len() > LONGEST_VERB {
+        return false;
+    }
+    // ASCII: lowercase on the stack rather than in a new String.
+    let mut buf = [0u8; LONGEST_VERB];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
     ACTION_VERBS
-        .binary_search(&first_word_lower(s).as_str())
+        .binary_search_by(|v| v.as_bytes().cmp(lower))
         .is_ok()
 }
 
-static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static FORWARD: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)
         ^(we\s+|i\s+|the\s+team\s+|you\s+)?(really\s+)?(need|needs)\s+to\b
       | ^(we|the\s+team)\s+(should|must|will|shall|plan|want|intend|are\s+going)\b
@@ -335,7 +409,6 @@ static FORWARD: LazyLock<Regex> = LazyLock::new(|| {
       | \bit\s+would\s+be\s+(good|nice|great|better)\b
     ",
     )
-    .expect("forward regex")
 });
 
 /// Whether a line reads as a commitment or to-do rather than an account of what happened.
@@ -354,13 +427,12 @@ fn will_act(s: &str) -> bool {
         .any(|(i, m)| starts_with_action_verb(&lower[i + m.len()..]))
 }
 
-static INTRO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static INTRO: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)\b(the\s+following|as\s+follows|listed\s+below|see\s+below
           | (two|three|four|five|six|several|a\s+few|some|these|a\s+number\s+of)\s+(more\s+)?(things|changes|steps|actions|items|improvements|areas|safeguards|measures)
         )\b",
     )
-    .expect("intro regex")
 });
 
 /// Whether a prose line only introduces the actions that follow ("We are changing three things.").
@@ -368,29 +440,26 @@ pub(crate) fn is_intro(s: &str) -> bool {
     INTRO.is_match(s)
 }
 
-static PAST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(was|were|did|had)\b").expect("past regex"));
+static PAST: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"(?i)\b(was|were|did|had)\b"));
 
 /// Whether a line is told in the past tense ("... was down and needs to be restarted").
 pub(crate) fn is_past(s: &str) -> bool {
     PAST.is_match(s)
 }
 
-static RETROSPECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static RETROSPECTIVE: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?i)\b(should|could|would|must|might)\s+(not\s+)?have\b|\bwe('ll|’ll|\s+will)\s+(be\s+making|continue)\b",
     )
-    .expect("retrospective regex")
 });
 
-static NARRATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static NARRATIVE: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)
         ^(the|a|an|this|that|it|there|these|those|our)\b[^.]*?\b(was|were|had\s+been|has\s+been|have\s+been)\s+\w+(ed|en|t)\b
       | ^(we|they|he|she|i)\s+(did|had|were|was)\b
     ",
     )
-    .expect("narrative regex")
 });
 
 /// Whether a line recounts what happened ("The cookie was rescoped ...").
@@ -398,8 +467,8 @@ pub(crate) fn is_narrative(s: &str) -> bool {
     NARRATIVE.is_match(s.trim())
 }
 
-static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static ASIDE: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)
         ^(thanks|thank\s+you|many\s+thanks|huge\s+thanks|big\s+thanks|kudos|shout[\s-]?outs?|cheers|apologies|sorry)\b
       | ^(again|finally|and)\s*,?\s+(thanks|thank\s+you)\b
@@ -415,21 +484,20 @@ static ASIDE: LazyLock<Regex> = LazyLock::new(|| {
       | \b(come|get)\s+back\s+(to\s+(this|it)\s+)?at\s+the\s+next\b
     ",
     )
-    .expect("aside regex")
 });
 
 /// Whether a line is an aside a reader would not track: thanks, meeting logistics, or a remark
 /// the document itself marks as untracked, out of scope or an open question.
 pub(crate) fn is_aside(s: &str) -> bool {
-    ASIDE.is_match(s.trim())
+    let t = s.trim();
+    !t.is_empty() && ASIDE.is_match(t)
 }
 
-static REVIEW_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+static REVIEW_STEP: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
         r"(?ix)^[^.;]{0,80}?\b(reviewed|approved|signed[\s-]?off|agreed|confirmed|verified|filled\s+in|attached|linked|circulated|acknowledged|read)\b
         (\s+(by|with|in|on|at)\b[^.;]*)?[.;]?$",
     )
-    .expect("review step regex")
 });
 
 /// Whether a checklist line records a review step done on the document ("Timeline reviewed by
@@ -448,6 +516,8 @@ mod tests {
         let mut sorted = ACTION_VERBS.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, ACTION_VERBS);
+        let longest = ACTION_VERBS.iter().map(|v| v.len()).max();
+        assert_eq!(longest, Some(LONGEST_VERB));
     }
 
     #[test]

@@ -9,16 +9,21 @@ use regex::Regex;
 use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
-use super::text::collapse_ws;
+use super::text::{collapse_ws, iso_date};
+use super::twin::Twin;
 
 const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?|\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]m)(?:\s*(?:UTC|GMT|PST|PDT|CET|CEST|EST|EDT|IST|GST|BST|Z))?";
 
-static LEADING_TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+static LEADING_TIME: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(&format!(
         r"(?i)^[\s\[(*_]*(?P<at>{TIME})(?:\s*[-–]\s*{TIME})?[\s\])*_]*(?:[-–—:|]+\s*)?"
     ))
-    .expect("leading time regex")
 });
+
+/// `LEADING_TIME` up to the end of its `at` group. Everything after `at` in `LEADING_TIME` may
+/// match empty, so the leftmost-first match of this prefix ends where `at` ends in a
+/// `LEADING_TIME` match: two DFA searches stand in for one much costlier capture search.
+static LEADING_AT: LazyLock<Twin> = LazyLock::new(|| Twin::new(&format!(r"(?i)^[\s\[(*_]*{TIME}")));
 
 /// A line's leading time and the text after it. Only a short head of the line is searched: the
 /// time sits at its start, and captures on a whole long line are costly.
@@ -34,40 +39,48 @@ fn leading_time(line: &str) -> Option<(String, &str)> {
     while !line.is_char_boundary(k) {
         k -= 1;
     }
-    let c = LEADING_TIME.captures(&line[..k])?;
-    let end = c.get(0)?.end();
-    let at = c.name("at")?.as_str().trim().to_string();
+    let head = &line[..k];
+    let end = LEADING_TIME.find(head)?.end();
+    let at_end = LEADING_AT.find(head)?.end();
+    // `at` opens after the run of `[\s\[(*_]` (a time starts with a digit, which none of those is).
+    let at_start = head.len()
+        - head
+            .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '[' | '(' | '*' | '_'))
+            .len();
+    let at = head.get(at_start..at_end)?.trim().to_string();
     Some((at, line[end..].trim()))
 }
 
-static KEY_EVENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+static KEY_EVENT: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(&format!(
         r"(?i)^(?P<text>(?:when\s+(?:the\s+)?(?:\w+\s+){{0,2}}was\s+|incident\s+|outage\s+|issue\s+|first\s+|service\s+)?(?:reported|detected|declared|started|began|resolved|repaired|mitigated|fixed|restored|recovered|ended|noticed)\b[^0-9]{{0,24}}?)\s*[-–—:]?\s*(?P<at>{TIME})\s*\.?$"
     ))
-    .expect("key event regex")
 });
 
-static BARE_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$").expect("bare date regex"));
+static BARE_DATE: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$"));
 
-static START_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(reported|detected|start\s+of\s+outage|outage\s+(starts|begins|began)|first\s+noticed|declared|went\s+down|begins?\s+failing|started\s+failing)\b")
-        .expect("start words regex")
+static START_WORDS: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)\b(reported|detected|start\s+of\s+outage|outage\s+(starts|begins|began)|first\s+noticed|declared|went\s+down|begins?\s+failing|started\s+failing)\b",
+    )
 });
 
-static END_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(resolved|end\s+of\s+(outage|\w+\s+outage)|outage\s+ends|restored|recovered|repaired|back\s+online|fully\s+operational)\b")
-        .expect("end words regex")
+static END_WORDS: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)\b(resolved|end\s+of\s+(outage|\w+\s+outage)|outage\s+ends|restored|recovered|repaired|back\s+online|fully\s+operational)\b",
+    )
 });
 
-static STATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(time\s+to\s+(?:resolve|resolution|recovery|recover|repair|mitigate)|duration)\b\s*[:\-–]?\s*(?P<dur>[^\n.;]{1,40})")
-        .expect("stated regex")
+static STATED: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)\b(time\s+to\s+(?:resolve|resolution|recovery|recover|repair|mitigate)|duration)\b\s*[:\-–]?\s*(?P<dur>[^\n.;]{1,40})",
+    )
 });
 
-static DURATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?P<d>\d+)\s*d(?:ays?)?\b)?\s*,?\s*(?:(?P<h>\d+)\s*h(?:ours?|rs?)?\b)?\s*,?\s*(?:and\s+)?(?:(?P<m>\d+)\s*m(?:in(?:ute)?s?)?\b)?")
-        .expect("duration regex")
+static DURATION: LazyLock<Twin> = LazyLock::new(|| {
+    Twin::new(
+        r"(?i)^\s*(?:(?P<d>\d+)\s*d(?:ays?)?\b)?\s*,?\s*(?:(?P<h>\d+)\s*h(?:ours?|rs?)?\b)?\s*,?\s*(?:and\s+)?(?:(?P<m>\d+)\s*m(?:in(?:ute)?s?)?\b)?",
+    )
 });
 
 /// Timeline entries in document order, each with the date in force where it was written (times
@@ -85,10 +98,11 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
         match &block.kind {
             Kind::Heading { .. } => {
                 pending_at = None;
-                if !block.inline.text.bytes().any(|b| b.is_ascii_digit()) {
+                let inline = doc.inline(block);
+                if !inline.text.bytes().any(|b| b.is_ascii_digit()) {
                     continue;
                 }
-                let t = collapse_ws(&block.inline.text);
+                let t = collapse_ws(inline.text);
                 if let Some(d) = leading_date(&t) {
                     date = Some(d);
                 }
@@ -101,13 +115,14 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 }
             }
             Kind::Paragraph | Kind::Item { .. } => {
-                let text = &block.inline.text;
+                let inline = doc.inline(block);
+                let text = inline.text;
                 let mut offset = 0;
                 let mut n = 0;
                 for piece in text.split('\n') {
                     // Counted piecewise so a paragraph of many lines stays linear.
                     if offset > 0 {
-                        n += block.inline.lines_between(offset - 1, offset);
+                        n += inline.lines_between(offset - 1, offset);
                     }
                     offset += piece.len() + 1;
                     let line = piece;
@@ -174,8 +189,12 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     }
                 }
             }
-            Kind::TableRow { header, cells, .. } => {
-                if *header || !in_timeline || cells.len() < 2 {
+            Kind::TableRow { header, .. } => {
+                if *header || !in_timeline {
+                    continue;
+                }
+                let cells = doc.cells(block);
+                if cells.len() < 2 {
                     continue;
                 }
                 let first = collapse_ws(&cells[0].text);
@@ -183,7 +202,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     let text = collapse_ws(
                         &cells[1..]
                             .iter()
-                            .map(|c| c.text.as_str())
+                            .map(|c| c.text)
                             .collect::<Vec<_>>()
                             .join(" "),
                     );
@@ -207,7 +226,11 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
 
 fn leading_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim_start_matches(|c: char| !c.is_ascii_digit());
-    NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
+    let head = t.get(..10)?;
+    match iso_date(head) {
+        Some(date) => date,
+        None => NaiveDate::parse_from_str(head, "%Y-%m-%d").ok(),
+    }
 }
 
 /// Parses a written time ("3:03pm", "2024-05-01 14:03 UTC", "16:22") against the current date.
@@ -222,9 +245,8 @@ fn instant(at: &str, date: Option<NaiveDate>) -> Option<NaiveDateTime> {
     Some(day.unwrap_or(NaiveDate::MIN).and_time(re_time))
 }
 
-static TOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])?").expect("tod regex")
-});
+static TOD: LazyLock<Twin> =
+    LazyLock::new(|| Twin::new(r"(?i)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])?"));
 
 fn time_of_day(s: &str) -> Option<NaiveTime> {
     let c = TOD.captures(s)?;
@@ -249,11 +271,16 @@ pub(crate) fn time_to_resolve(
 ) -> Option<i64> {
     let mut stated_resolve = None;
     let mut stated_other = None;
+    // One scan of all text for the words a stated figure needs, instead of three per block.
+    let hits: Vec<(usize, usize)> = STATED_WORDS
+        .find_iter(doc.all_text())
+        .map(|m| (m.start(), m.end()))
+        .collect();
     for block in &doc.blocks {
-        let text = &block.inline.text;
-        if !(text.contains("ime to") || text.contains("IME TO") || text.contains("uration")) {
+        if !any_hit_within(&hits, doc.text_range(block)) {
             continue;
         }
+        let text = doc.inline(block).text;
         if !text.contains(|c: char| c.is_ascii_digit()) {
             continue;
         }
@@ -289,6 +316,17 @@ pub(crate) fn time_to_resolve(
         }
     }
     stated_other
+}
+
+/// The literals a block must hold for `STATED` to match, as written in `time_to_resolve`'s
+/// screen. None of them can overlap another, so the non-overlapping matches are all occurrences.
+static STATED_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("ime to|IME TO|uration").expect("stated words regex"));
+
+/// Whether one of the sorted, non-overlapping `hits` lies wholly inside `range`.
+fn any_hit_within(hits: &[(usize, usize)], range: (usize, usize)) -> bool {
+    let first = hits.partition_point(|&(s, _)| s < range.0);
+    hits.get(first).is_some_and(|&(_, e)| e <= range.1)
 }
 
 fn duration_minutes(s: &str) -> Option<i64> {

@@ -1,0 +1,192 @@
+//! Regexes with an ASCII twin: the same pattern with `\s`, `\w`, `\d` and `\b` narrowed to ASCII,
+//! used whenever the text searched has no non-ASCII letter, digit, mark or space (nearly always:
+//! curly quotes, dashes and emoji are fine). On such text both match exactly the same, as every
+//! character is in or out of each class alike; but the Unicode classes make automata many times
+//! larger, and a Unicode `\b` stops the fast DFA at the first non-ASCII byte, leaving the search
+//! to an NFA simulation that costs hundreds of times more.
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+
+/// A non-ASCII character that Unicode `\w` or `\s` matches.
+static NON_ASCII_WORD_OR_SPACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[[\w\s]&&[^\x00-\x7F]]").expect("non-ASCII class regex"));
+
+/// Whether the ASCII twin of a pattern matches `haystack` exactly as the pattern does.
+fn twin_applies(haystack: &str) -> bool {
+    haystack.is_ascii() || !NON_ASCII_WORD_OR_SPACE.is_match(haystack)
+}
+
+/// A regex and its ASCII twin; `pick` chooses by the text to search.
+pub(crate) struct Twin {
+    full: Regex,
+    ascii: Regex,
+}
+
+impl Twin {
+    /// Panics on an invalid pattern, like `Regex::new(..).expect(..)` on a constant.
+    pub(crate) fn new(pattern: &str) -> Twin {
+        Twin {
+            full: Regex::new(pattern).expect("valid pattern"),
+            ascii: Regex::new(&ascii_pattern(pattern)).expect("valid ASCII twin"),
+        }
+    }
+
+    /// The regex to search `haystack` with.
+    pub(crate) fn pick(&self, haystack: &str) -> &Regex {
+        if twin_applies(haystack) {
+            &self.ascii
+        } else {
+            &self.full
+        }
+    }
+
+    pub(crate) fn is_match(&self, haystack: &str) -> bool {
+        self.pick(haystack).is_match(haystack)
+    }
+
+    pub(crate) fn find<'h>(&self, haystack: &'h str) -> Option<regex::Match<'h>> {
+        self.pick(haystack).find(haystack)
+    }
+
+    pub(crate) fn captures<'h>(&self, haystack: &'h str) -> Option<regex::Captures<'h>> {
+        self.pick(haystack).captures(haystack)
+    }
+
+    pub(crate) fn find_iter<'r, 'h>(&'r self, haystack: &'h str) -> regex::Matches<'r, 'h> {
+        self.pick(haystack).find_iter(haystack)
+    }
+
+    pub(crate) fn captures_iter<'r, 'h>(
+        &'r self,
+        haystack: &'h str,
+    ) -> regex::CaptureMatches<'r, 'h> {
+        self.pick(haystack).captures_iter(haystack)
+    }
+
+    pub(crate) fn replace_all<'h>(
+        &self,
+        haystack: &'h str,
+        rep: &str,
+    ) -> std::borrow::Cow<'h, str> {
+        self.pick(haystack).replace_all(haystack, rep)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        self.full.as_str()
+    }
+}
+
+/// A regex set and its ASCII twin.
+pub(crate) struct TwinSet {
+    full: RegexSet,
+    ascii: RegexSet,
+}
+
+impl TwinSet {
+    pub(crate) fn new(patterns: &[String]) -> TwinSet {
+        TwinSet {
+            full: RegexSet::new(patterns).expect("valid patterns"),
+            ascii: RegexSet::new(patterns.iter().map(|p| ascii_pattern(p)))
+                .expect("valid ASCII twins"),
+        }
+    }
+
+    pub(crate) fn pick(&self, haystack: &str) -> &RegexSet {
+        if twin_applies(haystack) {
+            &self.ascii
+        } else {
+            &self.full
+        }
+    }
+}
+
+/// Rewrites `\s`, `\w`, `\d` and `\b` to their ASCII forms, inside and outside brackets.
+pub(crate) fn ascii_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() * 2);
+    // Bracket nesting, and whether the next character opens a bracket's contents (where `]` and
+    // `^` are literal / negation rather than a close).
+    let mut depth = 0usize;
+    let mut class_start = false;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        let at_start = std::mem::take(&mut class_start);
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                out.push_str(&ascii_escape(next, depth > 0));
+            }
+            '[' => {
+                depth += 1;
+                class_start = true;
+                out.push('[');
+            }
+            '^' if at_start => {
+                class_start = true;
+                out.push('^');
+            }
+            ']' if depth > 0 && !at_start => {
+                depth -= 1;
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The ASCII form of the escape `\c`, inside a bracket or not.
+fn ascii_escape(c: char, in_class: bool) -> String {
+    match (c, in_class) {
+        ('s', true) => r"\t\n\x0B\x0C\r\x20".to_string(),
+        ('w', true) => "0-9A-Za-z_".to_string(),
+        ('d', true) => "0-9".to_string(),
+        ('s' | 'w' | 'd' | 'b', false) => format!(r"(?-u:\{c})"),
+        _ => format!(r"\{c}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_classes_inside_and_outside_brackets() {
+        assert_eq!(
+            ascii_pattern(r"\bby\s*[:=\s]?\d+[^\]\w]"),
+            r"(?-u:\b)by(?-u:\s)*[:=\t\n\x0B\x0C\r\x20]?(?-u:\d)+[^\]0-9A-Za-z_]"
+        );
+        assert_eq!(
+            ascii_pattern(r"[]\s][^]\d]\S"),
+            r"[]\t\n\x0B\x0C\r\x20][^]0-9]\S"
+        );
+    }
+
+    #[test]
+    fn twins_agree_on_ascii_text() {
+        let pattern = r"(?i)[\s,;(]*\b(due|by)\s*[:=]?\s*(\d{4}-\d{2}-\d{2}|next\s+\w+)\s*[)\]]?$";
+        let twin = Twin::new(pattern);
+        let full = Regex::new(pattern).expect("pattern");
+        for text in [
+            "Fix it by 2024-05-01",
+            "Fix it (due: next week)",
+            "Fix it byway 2024-05-01",
+            "Fix_by 2024-05-01",
+            "by\t2024-01-02 ]",
+            "Ship it due 2024-5-1",
+        ] {
+            let a = twin
+                .pick(text)
+                .captures(text)
+                .map(|c| c.iter().map(|m| m.map(|m| m.range())).collect::<Vec<_>>());
+            let b = full
+                .captures(text)
+                .map(|c| c.iter().map(|m| m.map(|m| m.range())).collect::<Vec<_>>());
+            assert_eq!(a, b, "{text}");
+        }
+    }
+}
