@@ -393,7 +393,7 @@ impl Extractor<'_> {
                         || label.is_some_and(|c| c != Class::Neutral)
                         || self.tail.is_some_and(|t| t.dangling)
                         || text::is_forward_looking(
-                            &inline.text[..text::first_sentence_end(&inline.text)],
+                            &inline.text[..text::first_sentence_end(inline.text)],
                         )
                 }
             };

@@ -197,7 +197,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 if cells.len() < 2 {
                     continue;
                 }
-                let first = collapse_ws(&cells[0].text);
+                let first = collapse_ws(cells[0].text);
                 if leading_time(&first).is_some() {
                     let text = collapse_ws(
                         &cells[1..]
