@@ -87,25 +87,27 @@ pub(crate) enum Kind {
     Paragraph,
     Item {
         /// Number of enclosing list items.
-        depth: usize,
+        depth: u32,
         ordered: bool,
         /// `Some(checked)` for task-list items.
         task: Option<bool>,
         /// Identifies the list this item belongs to.
-        list: usize,
+        list: u32,
         /// Block index of the enclosing item.
-        parent: Option<usize>,
+        parent: Option<u32>,
     },
     TableRow {
-        table: usize,
+        table: u32,
         header: bool,
         /// Range of this row's cells in the document's cell list (see `Doc::cells`).
         cells: Seg,
     },
 }
 
-/// A `start..end` range into one of a document's arenas.
-pub(crate) type Seg = (usize, usize);
+/// A `start..end` range into one of a document's arenas. 32-bit: `parse` caps documents at
+/// `MAX_DOCUMENT_BYTES`, and a block half the size keeps a large document's block list (tens of
+/// thousands of blocks) small enough to stay in cache and out of the page-fault path.
+pub(crate) type Seg = (u32, u32);
 
 /// Where one block's (or cell's) text and spans sit in the document's arenas.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -117,19 +119,46 @@ pub(crate) struct Spans {
     breaks: Seg,
 }
 
+/// An arena length or position as a `Seg` end (documents are capped well below 4 GiB).
+fn pos(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A `Seg` as a slice range.
+fn range((s, e): Seg) -> std::ops::Range<usize> {
+    s as usize..e as usize
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Block {
     pub kind: Kind,
     spans: Spans,
     /// 1-based line where the block starts.
-    pub line: usize,
+    line: u32,
     /// Block index of the list item this block sits in, if any.
-    pub container: Option<usize>,
+    container: Option<u32>,
     /// Inside a block quote (chat logs, quoted mail): never mined for items.
     pub quoted: bool,
     /// Source byte range, for the few rules that look at raw Markdown.
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
+}
+
+impl Block {
+    /// 1-based line where the block starts.
+    pub(crate) fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    /// Block index of the list item this block sits in, if any.
+    pub(crate) fn container(&self) -> Option<usize> {
+        self.container.map(|c| c as usize)
+    }
+
+    /// Source byte range, for the few rules that look at raw Markdown.
+    pub(crate) fn source_range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// The arenas that block and cell `Spans` point into.
@@ -145,18 +174,18 @@ struct Store<'a> {
 impl Store<'_> {
     fn view(&self, s: &Spans) -> Inline<'_> {
         Inline {
-            text: self.text.get(s.text.0..s.text.1).unwrap_or(""),
-            strong: self.strong.get(s.strong.0..s.strong.1).unwrap_or(&[]),
-            struck: self.struck.get(s.struck.0..s.struck.1).unwrap_or(&[]),
-            links: self.links.get(s.links.0..s.links.1).unwrap_or(&[]),
-            html_breaks: self.breaks.get(s.breaks.0..s.breaks.1).unwrap_or(&[]),
+            text: self.text.get(range(s.text)).unwrap_or(""),
+            strong: self.strong.get(range(s.strong)).unwrap_or(&[]),
+            struck: self.struck.get(range(s.struck)).unwrap_or(&[]),
+            links: self.links.get(range(s.links)).unwrap_or(&[]),
+            html_breaks: self.breaks.get(range(s.breaks)).unwrap_or(&[]),
         }
     }
 }
 
 impl Spans {
     fn text_len(&self) -> usize {
-        self.text.1.saturating_sub(self.text.0)
+        self.text.1.saturating_sub(self.text.0) as usize
     }
 }
 
@@ -182,8 +211,8 @@ impl Doc<'_> {
     }
 
     /// Where a block's own text sits in `all_text`.
-    pub(crate) fn text_range(&self, block: &Block) -> Seg {
-        block.spans.text
+    pub(crate) fn text_range(&self, block: &Block) -> std::ops::Range<usize> {
+        range(block.spans.text)
     }
 
     /// A table row's cells, in column order; empty for other blocks.
@@ -192,7 +221,7 @@ impl Doc<'_> {
             return Vec::new();
         };
         self.cells
-            .get(s..e)
+            .get(range((s, e)))
             .unwrap_or(&[])
             .iter()
             .map(|c| self.store.view(c))
@@ -234,34 +263,34 @@ impl Doc<'_> {
 /// were anything appended after it, it is first moved to the end (never happens with the event
 /// order pulldown-cmark produces, but keeps every segment contiguous whatever the order).
 fn push_seg<T: Clone>(list: &mut Vec<T>, seg: &mut Seg, item: T) {
-    let len = list.len();
+    let len = pos(list.len());
     if seg.0 == seg.1 {
         *seg = (len, len);
     } else if seg.1 != len {
-        let (s, e) = (seg.0.min(len), seg.1.min(len));
+        let (s, e) = (seg.0.min(len) as usize, seg.1.min(len) as usize);
         list.extend_from_within(s..e.max(s));
-        *seg = (len, list.len());
+        *seg = (len, pos(list.len()));
     }
     list.push(item);
-    seg.1 = list.len();
+    seg.1 = pos(list.len());
 }
 
 /// `push_seg` for text.
 fn push_str_seg(arena: &mut String, seg: &mut Seg, s: &str) {
-    let len = arena.len();
+    let len = pos(arena.len());
     if seg.0 == seg.1 {
         *seg = (len, len);
     } else if seg.1 != len {
-        let old = arena.get(seg.0..seg.1).unwrap_or("").to_string();
+        let old = arena.get(range(*seg)).unwrap_or("").to_string();
         arena.push_str(&old);
-        *seg = (len, arena.len());
+        *seg = (len, pos(arena.len()));
     }
     arena.push_str(s);
-    seg.1 = arena.len();
+    seg.1 = pos(arena.len());
 }
 
 enum Frame {
-    List { ordered: bool, id: usize },
+    List { ordered: bool, id: u32 },
     Item { block: usize, first_done: bool },
     Quote,
     Other,
@@ -292,8 +321,8 @@ struct Walker<'a> {
     /// Inside an image, code block, HTML block or metadata block: text is not block text.
     skip: usize,
     quote_depth: usize,
-    lists: usize,
-    tables: usize,
+    lists: u32,
+    tables: u32,
     in_head: bool,
     /// The last offset a line was asked for and its line: blocks start in source order, so
     /// lines are counted incrementally instead of from the top.
@@ -394,16 +423,16 @@ impl<'a> Walker<'a> {
     }
 
     fn new_block(&mut self, kind: Kind, start: usize) -> usize {
-        let line = self.line_of(start);
-        let container = self.innermost_item_block();
+        let line = pos(self.line_of(start));
+        let container = self.innermost_item_block().map(pos);
         self.blocks.push(Block {
             kind,
             spans: Spans::default(),
             line,
             container,
             quoted: self.quote_depth > 0,
-            start,
-            end: start,
+            start: pos(start),
+            end: pos(start),
         });
         self.blocks.len() - 1
     }
@@ -446,7 +475,7 @@ impl<'a> Walker<'a> {
             Tag::List(start) => {
                 self.mark_item_first_done();
                 self.target = Target::None;
-                self.lists += 1;
+                self.lists = self.lists.saturating_add(1);
                 self.frames.push(Frame::List {
                     ordered: start.is_some(),
                     id: self.lists,
@@ -457,8 +486,8 @@ impl<'a> Walker<'a> {
                     Some(Frame::List { ordered, id }) => (*ordered, *id),
                     _ => (false, 0),
                 };
-                let parent = self.innermost_item_block();
-                let depth = self.items.len();
+                let parent = self.innermost_item_block().map(pos);
+                let depth = pos(self.items.len());
                 let block = self.new_block(
                     Kind::Item {
                         depth,
@@ -485,7 +514,7 @@ impl<'a> Walker<'a> {
             Tag::Table(_) => {
                 self.mark_item_first_done();
                 self.target = Target::None;
-                self.tables += 1;
+                self.tables = self.tables.saturating_add(1);
                 self.frames.push(Frame::Other);
             }
             Tag::TableHead => {
@@ -536,7 +565,7 @@ impl<'a> Walker<'a> {
         }) = self.blocks.last_mut()
         {
             push_seg(&mut self.cells, cells, Spans::default());
-            self.target = Target::Cell(cells.1 - 1);
+            self.target = Target::Cell((cells.1 as usize).saturating_sub(1));
         }
     }
 
@@ -561,7 +590,7 @@ impl<'a> Walker<'a> {
                 if let Target::Block(b) = self.target
                     && let Some(block) = self.blocks.get_mut(b)
                 {
-                    block.end = offset;
+                    block.end = pos(offset);
                 }
                 self.mark_item_first_done();
                 self.target = Target::None;
@@ -574,7 +603,7 @@ impl<'a> Walker<'a> {
             TagEnd::Item => {
                 if let Some(Frame::Item { block, .. }) = self.frames.last() {
                     if let Some(b) = self.blocks.get_mut(*block) {
-                        b.end = offset;
+                        b.end = pos(offset);
                     }
                     self.frames.pop();
                     self.items.pop();
@@ -639,7 +668,7 @@ impl<'a> Walker<'a> {
         if let Some(last) = self.blocks.last_mut()
             && matches!(last.kind, Kind::TableRow { .. })
         {
-            last.end = offset;
+            last.end = pos(offset);
         }
         self.target = Target::None;
     }

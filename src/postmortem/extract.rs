@@ -35,11 +35,11 @@ enum Role {
 /// followed by a separate bullet list) and for dangling lead-ins ("Need to see if we can repeat on").
 #[derive(Debug, Clone, Copy)]
 struct Tail {
-    list: usize,
+    list: u32,
     ordered: bool,
     follow_up: usize,
     takes_list: bool,
-    detail_list: Option<usize>,
+    detail_list: Option<u32>,
     dangling: bool,
 }
 
@@ -57,7 +57,7 @@ struct Extractor<'a> {
     has_children: Vec<bool>,
     out: Vec<FollowUp>,
     tail: Option<Tail>,
-    table: Option<(usize, TableMode)>,
+    table: Option<(u32, TableMode)>,
     /// A sub-heading that is itself an action ("### Add lag alerts"), and its follow-up: the
     /// prose under it is its details.
     heading_item: Option<(usize, usize)>,
@@ -73,7 +73,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         if let Kind::Item {
             parent: Some(p), ..
         } = block.kind
-            && let Some(slot) = has_children.get_mut(p)
+            && let Some(slot) = has_children.get_mut(p as usize)
         {
             *slot = true;
         }
@@ -119,7 +119,7 @@ fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
                     || (matches!(b.kind, Kind::Item { .. })
                         && label_class(&doc.inline(b)) == Some(Class::Action))
                     || (b.kind == Kind::Paragraph
-                        && b.container.is_none()
+                        && b.container().is_none()
                         && paragraph_label(&doc.inline(b)) == Some(Class::Action))
             }
         }
@@ -212,7 +212,7 @@ impl Extractor<'_> {
                 self.heading(i);
             }
             Kind::Item { .. } => self.item(i),
-            Kind::Paragraph => match block.container {
+            Kind::Paragraph => match block.container() {
                 Some(c) => self.inner_paragraph(i, c),
                 None => {
                     self.tail = None;
@@ -262,7 +262,7 @@ impl Extractor<'_> {
         if !acceptable(&d) {
             return;
         }
-        let line = self.doc.blocks[i].line;
+        let line = self.doc.blocks[i].line();
         let f = self.new_follow_up(i, d, line);
         self.heading_item = Some((sec_idx, f));
     }
@@ -345,6 +345,7 @@ impl Extractor<'_> {
         else {
             return;
         };
+        let parent = parent.map(|p| p as usize);
         let inline = &self.doc.inline(block);
         let mut ctx = match (parent, self.label_ctx) {
             (None, Some(c)) if self.section_ctx(i) != Ctx::NonAction => c,
@@ -501,7 +502,7 @@ impl Extractor<'_> {
             .rsplit(' ')
             .next()
             .is_some_and(|w| DANGLING.contains(&w.to_ascii_lowercase().as_str()));
-        let f = self.new_follow_up(i, d, block.line);
+        let f = self.new_follow_up(i, d, block.line());
         self.roles[i] = Role::Item(f);
         if parent.is_none() {
             self.tail = Some(Tail {
@@ -532,7 +533,7 @@ impl Extractor<'_> {
     fn top_paragraph(&mut self, i: usize) {
         let block = &self.doc.blocks[i];
         let ctx = self.section_ctx(i);
-        if let Some(raw) = self.source.get(block.start..block.end)
+        if let Some(raw) = self.source.get(block.source_range())
             && raw.contains('|')
             && let Some((head, rows)) = tables::loose_pipe_table(raw)
         {
@@ -550,7 +551,7 @@ impl Extractor<'_> {
 
     /// Prose: each statement line of a paragraph may be an item, depending on the context.
     fn statements(&mut self, i: usize, inline: &Inline, from: usize, ctx: Ctx, structured: bool) {
-        let line0 = self.doc.blocks[i].line;
+        let line0 = self.doc.blocks[i].line();
         let text = inline.text;
         let from = from.min(text.len());
         // Lines are counted incrementally: a paragraph of many lines stays linear.
@@ -640,7 +641,7 @@ impl Extractor<'_> {
         }
         if let Some((_, TableMode::Action(cols))) = &self.table {
             let cols = cols.clone();
-            self.table_item(i, &cols, &self.doc.cells(block), block.line);
+            self.table_item(i, &cols, &self.doc.cells(block), block.line());
         }
     }
 
@@ -669,7 +670,7 @@ impl Extractor<'_> {
 
     fn loose_table(&mut self, i: usize, head: &[Inline], rows: &[(usize, Vec<Inline>)]) {
         if let TableMode::Action(cols) = self.table_mode(i, head) {
-            let line0 = self.doc.blocks[i].line;
+            let line0 = self.doc.blocks[i].line();
             for (n, cells) in rows {
                 self.table_item(i, &cols, cells, line0 + n);
             }

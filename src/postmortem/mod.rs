@@ -84,9 +84,14 @@ pub fn markdown_options() -> pulldown_cmark::Options {
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
 }
 
+/// The most of a document the parser reads (1 GiB); the rest is ignored. Keeps every offset
+/// the parser stores within 32 bits; no post-mortem comes near it.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 30;
+
 /// Parses a post-mortem. Never panics; bounded work on any input.
 pub fn parse(text: &str) -> PostMortem {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = text.get(..text.floor_char_boundary(MAX_DOCUMENT_BYTES)).unwrap_or(text);
     let doc = blocks::walk(text, markdown_options());
     let secs = sections::build(&doc);
     let mut follow_ups = extract::follow_ups(text, &doc, &secs);
@@ -176,7 +181,7 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<String>)> {
     let top: Vec<(usize, String)> = blocks
         .iter()
         .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
-        .map(|b| (b.line, text::collapse_ws(doc.inline(b).text)))
+        .map(|b| (b.line(), text::collapse_ws(doc.inline(b).text)))
         .collect();
     let matching = top
         .iter()

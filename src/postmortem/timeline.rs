@@ -111,7 +111,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     && let Some((at, rest)) = leading_time(&t)
                     && rest.is_empty()
                 {
-                    pending_at = Some((at, block.line));
+                    pending_at = Some((at, block.line()));
                 }
             }
             Kind::Paragraph | Kind::Item { .. } => {
@@ -184,7 +184,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                         entries.push(TimelineEntry {
                             at,
                             text: collapse_ws(&text),
-                            line: block.line + n,
+                            line: block.line() + n,
                         });
                     }
                 }
@@ -214,7 +214,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                         entries.push(TimelineEntry {
                             at: first.clone(),
                             text,
-                            line: block.line,
+                            line: block.line(),
                         });
                     }
                 }
@@ -324,9 +324,9 @@ static STATED_WORDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("ime to|IME TO|uration").expect("stated words regex"));
 
 /// Whether one of the sorted, non-overlapping `hits` lies wholly inside `range`.
-fn any_hit_within(hits: &[(usize, usize)], range: (usize, usize)) -> bool {
-    let first = hits.partition_point(|&(s, _)| s < range.0);
-    hits.get(first).is_some_and(|&(_, e)| e <= range.1)
+fn any_hit_within(hits: &[(usize, usize)], range: std::ops::Range<usize>) -> bool {
+    let first = hits.partition_point(|&(s, _)| s < range.start);
+    hits.get(first).is_some_and(|&(_, e)| e <= range.end)
 }
 
 fn duration_minutes(s: &str) -> Option<i64> {
