@@ -1,6 +1,7 @@
 //! Section meaning from heading text (action items, timeline, what went well...) and the section
 //! tree: each block gets the section it sits in, sub-headings inherit their parent's meaning.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -72,9 +73,25 @@ static DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(r"(?i)\b(completed|complete|done|finished|implemented|already\s+in\s+place)\b")
 });
 
+const KIND_WORDS: [&str; 13] = [
+    "prevent",
+    "prevention",
+    "preventative",
+    "preventive",
+    "detect",
+    "detection",
+    "mitigate",
+    "mitigation",
+    "mitigations",
+    "process",
+    "processes",
+    "fix",
+    "fixes",
+];
+
+/// `KIND_WORDS`, case-insensitive by Unicode rules (a non-ASCII letter may fold to an ASCII one).
 static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(prevent|prevention|preventative|preventive|detect|detection|mitigate|mitigation|mitigations|process|processes|fix|fixes)$")
-        .expect("kind regex")
+    Regex::new(&format!("(?i)^({})$", KIND_WORDS.join("|"))).expect("kind regex")
 });
 
 /// All vocabularies in one set, so a heading is scanned once.
@@ -129,8 +146,13 @@ pub(crate) fn kind_of(heading: &str) -> Option<String> {
     if h.len() > 16 {
         return None;
     }
-    let caps = KIND_WORD.captures(h)?;
-    let word = caps.get(1)?.as_str().to_ascii_lowercase();
+    let word = if h.is_ascii() {
+        // ASCII text matches the case-insensitive pattern exactly when its lowercase is a word.
+        let lower = h.to_ascii_lowercase();
+        KIND_WORDS.contains(&lower.as_str()).then_some(lower)?
+    } else {
+        KIND_WORD.captures(h)?.get(1)?.as_str().to_ascii_lowercase()
+    };
     Some(
         if word.starts_with("prevent") {
             "prevent"
@@ -162,6 +184,14 @@ pub(crate) struct Section {
     pub has_structure: bool,
 }
 
+/// What a heading's own words say, whatever its place in the tree.
+struct HeadingReading {
+    own: Class,
+    /// `heading_says_done`, read when first needed (only action headings ask).
+    says_done: Option<bool>,
+    kind: Option<String>,
+}
+
 /// The section tree and, for each block, the index of its section.
 pub(crate) struct Sections {
     pub sections: Vec<Section>,
@@ -182,6 +212,9 @@ pub(crate) fn build(doc: &Doc) -> Sections {
     let mut of_block = Vec::with_capacity(blocks.len());
     // Open sections from the root down; popped when a heading of the same or higher rank arrives.
     let mut open: Vec<usize> = vec![0];
+    // Pages holding several incidents repeat the same headings ("Timeline", "Action items"):
+    // each distinct heading is read once.
+    let mut readings: HashMap<&str, HeadingReading> = HashMap::new();
     for block in blocks {
         if let Kind::Heading { level } = block.kind
             && !block.quoted
@@ -191,16 +224,24 @@ pub(crate) fn build(doc: &Doc) -> Sections {
             }
             let parent = open.last().copied().unwrap_or(0);
             let title = doc.inline(block).text.trim();
-            let own = classify(title);
+            let reading = readings.entry(title).or_insert_with(|| HeadingReading {
+                own: classify(title),
+                says_done: None,
+                kind: kind_of(title),
+            });
+            let own = reading.own;
             let inherited = sections[parent].class;
             let class = if own == Class::Neutral {
                 inherited
             } else {
                 own
             };
-            let done = (class == Class::Action && heading_says_done(title))
+            let done = (class == Class::Action
+                && *reading
+                    .says_done
+                    .get_or_insert_with(|| heading_says_done(title)))
                 || (own == Class::Neutral && sections[parent].done);
-            let kind = kind_of(title).or_else(|| {
+            let kind = reading.kind.clone().or_else(|| {
                 if own == Class::Neutral {
                     sections[parent].kind.clone()
                 } else {

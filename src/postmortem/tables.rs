@@ -24,8 +24,8 @@ pub(crate) struct Columns {
     pub time: Option<usize>,
 }
 
-/// What one header cell names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What one header cell names; earlier kinds win when a header names several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Header {
     Owner,
     Status,
@@ -40,110 +40,86 @@ enum Header {
     Other,
 }
 
-/// Reads a header by its words, most specific field first ("Action owner" is an owner column).
+/// Reads a header by its words, most specific field first ("Action owner" is an owner column):
+/// the header is the first kind, in `Header` order, that one of its words or phrases names.
 fn header_kind(cell: &str) -> Header {
-    let lower = collapse_ws(cell).to_lowercase();
-    let words: Vec<&str> = lower
+    // Short ASCII headers (nearly all) are lowercased and collapsed on the stack.
+    let mut buf = [0u8; 96];
+    let lower_owned;
+    let lower = match ascii_lower_collapsed(cell, &mut buf) {
+        Some(lower) => lower,
+        None => {
+            lower_owned = collapse_ws(cell).to_lowercase();
+            lower_owned.as_str()
+        }
+    };
+    let mut words = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .collect();
-    let has = |w: &str| words.contains(&w);
-    let any = |ws: &[&str]| ws.iter().any(|w| words.contains(w));
-    if words.is_empty() {
+        .peekable();
+    if words.peek().is_none() {
         return Header::Other;
     }
-    if any(&[
-        "owner",
-        "owners",
-        "who",
-        "assignee",
-        "assigned",
-        "dri",
-        "responsible",
-        "lead",
-    ]) {
-        Header::Owner
-    } else if any(&[
-        "status",
-        "state",
-        "done",
-        "progress",
-        "complete",
-        "completed",
-        "resolution",
-    ]) {
-        Header::Status
-    } else if any(&["due", "deadline", "eta"])
-        || lower.contains("target date")
-        || lower.contains("by when")
-    {
+    let phrase = if lower.contains("target date") || lower.contains("by when") {
         Header::Due
-    } else if any(&["priority", "prio", "pri", "severity", "importance"]) || lower == "p" {
+    } else if lower == "p" {
         Header::Priority
-    } else if any(&["type", "category", "kind", "class"]) {
-        Header::Kind
-    } else if any(&[
-        "bug",
-        "bugs",
-        "issue",
-        "issues",
-        "ticket",
-        "tickets",
-        "tracking",
-        "tracker",
-        "jira",
-        "link",
-        "links",
-        "pr",
-        "prs",
-        "reference",
-        "ref",
-    ]) || lower.contains("pull request")
-    {
+    } else if lower.contains("pull request") {
         Header::Issue
-    } else if any(&["note", "notes", "comment", "comments", "remarks", "details"]) {
-        Header::Notes
-    } else if any(&[
-        "action",
-        "actions",
-        "task",
-        "tasks",
-        "todo",
-        "todos",
-        "remediation",
-        "remediations",
-        "recommendation",
-        "recommendations",
-        "follow",
-        "followup",
-        "followups",
-        "countermeasure",
-    ]) || lower.contains("next step")
-        || lower.contains("to do")
-    {
+    } else if lower.contains("next step") || lower.contains("to do") {
         Header::ExplicitAction
-    } else if any(&[
-        "item",
-        "items",
-        "description",
-        "what",
-        "title",
-        "summary",
-        "improvement",
-        "improvements",
-        "change",
-        "changes",
-        "fix",
-        "fixes",
-        "measure",
-        "measures",
-    ]) {
-        Header::LooseAction
-    } else if any(&["time", "timestamp", "date", "when", "utc"]) || has("hour") {
-        Header::Time
     } else {
         Header::Other
+    };
+    words.map(header_word).fold(phrase, Ord::min)
+}
+
+/// The kind of column one lowercase header word names.
+fn header_word(word: &str) -> Header {
+    match word {
+        "owner" | "owners" | "who" | "assignee" | "assigned" | "dri" | "responsible" | "lead" => {
+            Header::Owner
+        }
+        "status" | "state" | "done" | "progress" | "complete" | "completed" | "resolution" => {
+            Header::Status
+        }
+        "due" | "deadline" | "eta" => Header::Due,
+        "priority" | "prio" | "pri" | "severity" | "importance" => Header::Priority,
+        "type" | "category" | "kind" | "class" => Header::Kind,
+        "bug" | "bugs" | "issue" | "issues" | "ticket" | "tickets" | "tracking" | "tracker"
+        | "jira" | "link" | "links" | "pr" | "prs" | "reference" | "ref" => Header::Issue,
+        "note" | "notes" | "comment" | "comments" | "remarks" | "details" => Header::Notes,
+        "action" | "actions" | "task" | "tasks" | "todo" | "todos" | "remediation"
+        | "remediations" | "recommendation" | "recommendations" | "follow" | "followup"
+        | "followups" | "countermeasure" => Header::ExplicitAction,
+        "item" | "items" | "description" | "what" | "title" | "summary" | "improvement"
+        | "improvements" | "change" | "changes" | "fix" | "fixes" | "measure" | "measures" => {
+            Header::LooseAction
+        }
+        "time" | "timestamp" | "date" | "when" | "utc" | "hour" => Header::Time,
+        _ => Header::Other,
     }
+}
+
+/// `collapse_ws(cell).to_lowercase()` written into `buf`, for ASCII text that fits.
+fn ascii_lower_collapsed<'b>(cell: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    if !cell.is_ascii() {
+        return None;
+    }
+    let mut len = 0;
+    // `char::is_whitespace`, as `collapse_ws` splits: it counts \x0B, `split_ascii_whitespace` not.
+    for word in cell.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        let sep = usize::from(len > 0);
+        let dst = buf.get_mut(len..len + sep + word.len())?;
+        if sep == 1 {
+            dst[0] = b' ';
+        }
+        for (d, b) in dst[sep..].iter_mut().zip(word.bytes()) {
+            *d = b.to_ascii_lowercase();
+        }
+        len += sep + word.len();
+    }
+    std::str::from_utf8(buf.get(..len)?).ok()
 }
 
 /// Finds the columns from the header cells.
