@@ -332,8 +332,9 @@ struct Walker<'a> {
 pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
     let mut w = Walker {
         source: text,
-        // Roughly one block per short line of prose; avoids repeated regrowth of a large Vec.
-        blocks: Vec::with_capacity(text.len() / 64),
+        // At most about one block per line in practice: reserved up front, so a large document's
+        // list is never copied while it grows (pages reserved but unused are never touched).
+        blocks: Vec::with_capacity(count_newlines(text.as_bytes()) + 1),
         store: Store {
             text: String::with_capacity(text.len() / 2),
             ..Store::default()

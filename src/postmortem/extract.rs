@@ -69,6 +69,9 @@ struct Extractor<'a> {
 /// Extracts the follow-ups of a parsed document, in document order.
 pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<FollowUp> {
     let mut has_children = vec![false; doc.blocks.len()];
+    // Items and table rows bound the follow-ups (prose lines aside): reserving for them keeps
+    // a long list from being copied as it grows.
+    let mut items = 0;
     for block in &doc.blocks {
         if let Kind::Item {
             parent: Some(p), ..
@@ -77,6 +80,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         {
             *slot = true;
         }
+        items += usize::from(matches!(block.kind, Kind::Item { .. } | Kind::TableRow { .. }));
     }
     let mut ex = Extractor {
         doc,
@@ -85,7 +89,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         fallback: !has_action_content(doc, secs),
         roles: vec![Role::Unset; doc.blocks.len()],
         has_children,
-        out: Vec::new(),
+        out: Vec::with_capacity(items),
         tail: None,
         table: None,
         heading_item: None,

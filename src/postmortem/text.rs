@@ -35,6 +35,17 @@ pub(crate) fn collapse_ws_owned(s: String) -> String {
 
 /// No whitespace but single ASCII spaces (non-ASCII characters are decoded: a few are spaces).
 fn is_clean(t: &str) -> bool {
+    // Nearly all text has no control byte, no non-ASCII character and no double space: a screen
+    // the compiler vectorizes settles it; anything else is read character by character.
+    let bytes = t.as_bytes();
+    let unusual = bytes.chunks(64).any(|chunk| {
+        chunk
+            .iter()
+            .fold(false, |seen, &b| seen | (b < 0x20) | (b >= 0xc0))
+    });
+    if !unusual {
+        return !t.contains("  ");
+    }
     let mut after_space = false;
     for (i, &b) in t.as_bytes().iter().enumerate() {
         let bad = if b >= 0xc0 {
