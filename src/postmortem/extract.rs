@@ -80,7 +80,10 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         {
             *slot = true;
         }
-        items += usize::from(matches!(block.kind, Kind::Item { .. } | Kind::TableRow { .. }));
+        items += usize::from(matches!(
+            block.kind,
+            Kind::Item { .. } | Kind::TableRow { .. }
+        ));
     }
     let mut ex = Extractor {
         doc,

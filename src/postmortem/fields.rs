@@ -114,21 +114,19 @@ static TRAILING_PAREN: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"\s*\(([^()]
 pub(crate) fn normalize_priority(word: &str) -> Option<String> {
     let w = word.trim().trim_matches(['*', '_', '[', ']', '(', ')']);
     let is = |name: &str| w.eq_ignore_ascii_case(name);
-    Some(
-        if ["p0", "p1", "p2", "p3", "p4"].into_iter().any(is) {
-            w.to_ascii_uppercase()
-        } else if is("high") || is("critical") || is("urgent") {
-            "High".to_string()
-        } else if is("medium") || is("med") {
-            "Medium".to_string()
-        } else if is("low") {
-            "Low".to_string()
-        } else if w.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("sev")) {
-            w.to_ascii_uppercase()
-        } else {
-            return None;
-        },
-    )
+    Some(if ["p0", "p1", "p2", "p3", "p4"].into_iter().any(is) {
+        w.to_ascii_uppercase()
+    } else if is("high") || is("critical") || is("urgent") {
+        "High".to_string()
+    } else if is("medium") || is("med") {
+        "Medium".to_string()
+    } else if is("low") {
+        "Low".to_string()
+    } else if w.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("sev")) {
+        w.to_ascii_uppercase()
+    } else {
+        return None;
+    })
 }
 
 /// Reads a status word as done / not done; `None` when it is not a status.

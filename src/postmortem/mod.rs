@@ -91,7 +91,9 @@ pub const MAX_DOCUMENT_BYTES: usize = 1 << 30;
 /// Parses a post-mortem. Never panics; bounded work on any input.
 pub fn parse(text: &str) -> PostMortem {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = text.get(..text.floor_char_boundary(MAX_DOCUMENT_BYTES)).unwrap_or(text);
+    let text = text
+        .get(..text.floor_char_boundary(MAX_DOCUMENT_BYTES))
+        .unwrap_or(text);
     let doc = blocks::walk(text, markdown_options());
     let secs = sections::build(&doc);
     let mut follow_ups = extract::follow_ups(text, &doc, &secs);

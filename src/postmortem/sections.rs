@@ -90,9 +90,8 @@ const KIND_WORDS: [&str; 13] = [
 ];
 
 /// `KIND_WORDS`, case-insensitive by Unicode rules (a non-ASCII letter may fold to an ASCII one).
-static KIND_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("(?i)^({})$", KIND_WORDS.join("|"))).expect("kind regex")
-});
+static KIND_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i)^({})$", KIND_WORDS.join("|"))).expect("kind regex"));
 
 /// All vocabularies in one set, so a heading is scanned once.
 static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| {

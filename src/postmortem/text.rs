@@ -41,7 +41,7 @@ fn is_clean(t: &str) -> bool {
     let unusual = bytes.chunks(64).any(|chunk| {
         chunk
             .iter()
-            .fold(false, |seen, &b| seen | (b < 0x20) | (b >= 0xc0))
+            .fold(false, |seen, &b| seen | !(0x20..0xc0).contains(&b))
     });
     if !unusual {
         return !t.contains("  ");
