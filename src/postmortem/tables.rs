@@ -281,6 +281,32 @@ mod tests {
     }
 
     #[test]
+    fn headers_naming_several_fields_take_the_most_specific() {
+        let cases = [
+            ("Action owner", Header::Owner),
+            ("Action status", Header::Status),
+            ("Target   date", Header::Due),
+            ("P", Header::Priority),
+            ("Pull request", Header::Issue),
+            ("Next steps", Header::ExplicitAction),
+            ("Item to do", Header::ExplicitAction),
+            ("Change summary", Header::LooseAction),
+            ("Time (UTC)", Header::Time),
+            ("---", Header::Other),
+            // Non-ASCII and long headers take the general path, with the same rules.
+            ("Owner (ÉQUIPE)", Header::Owner),
+            ("Ação", Header::Other),
+            (
+                "A very long header cell that describes at length which follow-up action this is",
+                Header::ExplicitAction,
+            ),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(header_kind(cell), want, "{cell}");
+        }
+    }
+
+    #[test]
     fn tolerates_a_separator_with_the_wrong_width() {
         let src = "| Task | Owner | Bug |\n| --- | --- |\n| Add **alerts** | kim | [#4](https://x/issues/4) |\n| Ragged |";
         let (head, rows) = loose_pipe_table(src).expect("table");
