@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone as _, Utc};
 use postmortem_bot::handlers::digest::{build_digest, digest_job, plan_digest_sweep};
-use postmortem_bot::handlers::nag::{NagPayload, NagSweepPlan, plan_nag_sweep};
+use postmortem_bot::handlers::nag::{NagSweepPlan, plan_nag_sweep};
 use postmortem_bot::ids::{InstallationId, IssueNumber, RepoName};
 use postmortem_bot::policy::{DigestDue, ScheduleSettings};
 use postmortem_bot::store::{
@@ -126,31 +126,6 @@ async fn fill(store: &DynStore, writers: usize) -> Duration {
         task.await.unwrap();
     }
     started.elapsed()
-}
-
-/// The nag jobs a sweep queues for `plan`, as `handlers::nag::run_sweep` builds them.
-fn nag_jobs(plan: &NagSweepPlan) -> Vec<NewJob> {
-    plan.nags
-        .iter()
-        .map(|nag| {
-            let f = &nag.candidate.follow_up;
-            NewJob {
-                kind: "nag".into(),
-                payload: serde_json::to_value(NagPayload {
-                    installation: nag.candidate.installation_id,
-                    repo: nag.candidate.repo.clone(),
-                    postmortem_id: f.postmortem_id,
-                    key: f.key.clone(),
-                    day: nag.day,
-                    now: now(),
-                })
-                .unwrap(),
-                unique_key: Some(nag.unique_key()),
-                run_at: now(),
-                max_attempts: 6,
-            }
-        })
-        .collect()
 }
 
 /// Plans the nag sweep and builds every due repository's digest body: the read side, timed.
@@ -274,7 +249,7 @@ async fn run(name: &str, store: DynStore, writers: usize, analyze_url: Option<&s
     let plan = &read.plan;
 
     // The nag sweep: one uniquely keyed job per nag, queued in one batch as `run_sweep` does.
-    let jobs = nag_jobs(plan);
+    let jobs = plan.jobs(now(), 6).unwrap();
     let started = Instant::now();
     let ids = store.enqueue_many(&jobs, now()).await.unwrap();
     let queue_time = started.elapsed();
@@ -296,7 +271,7 @@ async fn run(name: &str, store: DynStore, writers: usize, analyze_url: Option<&s
     .await
     .unwrap();
     let again_plan_time = started.elapsed();
-    let again_jobs = nag_jobs(&again);
+    let again_jobs = again.jobs(now(), 6).unwrap();
     let started = Instant::now();
     let requeued = store
         .enqueue_many(&again_jobs, now())

@@ -109,6 +109,30 @@ impl NagSweepPlan {
     pub fn skipped(&self) -> u64 {
         self.over_budget.values().sum()
     }
+
+    /// One uniquely keyed nag job per planned nag, for the sweep that planned at `now`.
+    pub fn jobs(&self, now: DateTime<Utc>, max_attempts: u32) -> serde_json::Result<Vec<NewJob>> {
+        self.nags
+            .iter()
+            .map(|nag| {
+                let f = &nag.candidate.follow_up;
+                Ok(NewJob {
+                    kind: KIND_NAG.to_string(),
+                    payload: serde_json::to_value(NagPayload {
+                        installation: nag.candidate.installation_id,
+                        repo: nag.candidate.repo.clone(),
+                        postmortem_id: f.postmortem_id,
+                        key: f.key.clone(),
+                        day: nag.day,
+                        now,
+                    })?,
+                    unique_key: Some(nag.unique_key()),
+                    run_at: Utc::now(),
+                    max_attempts,
+                })
+            })
+            .collect()
+    }
 }
 
 /// Decides, from the store alone, which follow-ups are owed a nag at `now`: quietest first, at
@@ -171,24 +195,7 @@ pub async fn run_sweep(handlers: &Handlers, job: &Job) -> anyhow::Result<()> {
         book.stale_floor_days(),
     )
     .await?;
-    let mut jobs = Vec::with_capacity(plan.nags.len());
-    for nag in &plan.nags {
-        let f = &nag.candidate.follow_up;
-        jobs.push(NewJob {
-            kind: KIND_NAG.to_string(),
-            payload: serde_json::to_value(NagPayload {
-                installation: nag.candidate.installation_id,
-                repo: nag.candidate.repo.clone(),
-                postmortem_id: f.postmortem_id,
-                key: f.key.clone(),
-                day: nag.day,
-                now: payload.now,
-            })?,
-            unique_key: Some(nag.unique_key()),
-            run_at: Utc::now(),
-            max_attempts: handlers.settings.jobs.max_attempts,
-        });
-    }
+    let jobs = plan.jobs(payload.now, handlers.settings.jobs.max_attempts)?;
     let queued = handlers.store.enqueue_many(&jobs, Utc::now()).await?;
     let queued = queued.iter().flatten().count();
     let skipped = plan.skipped();

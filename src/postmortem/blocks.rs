@@ -157,7 +157,7 @@ impl Block {
 
     /// Source byte range, for the few rules that look at raw Markdown.
     pub(crate) fn source_range(&self) -> std::ops::Range<usize> {
-        self.start as usize..self.end as usize
+        range((self.start, self.end))
     }
 }
 

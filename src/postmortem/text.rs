@@ -47,7 +47,7 @@ fn is_clean(t: &str) -> bool {
         return !t.contains("  ");
     }
     let mut after_space = false;
-    for (i, &b) in t.as_bytes().iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         let bad = if b >= 0xc0 {
             // A UTF-8 lead byte: the character it starts may be a Unicode space.
             t.get(i..)
