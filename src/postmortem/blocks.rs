@@ -217,15 +217,18 @@ impl Doc<'_> {
 
     /// A table row's cells, in column order; empty for other blocks.
     pub(crate) fn cells(&self, block: &Block) -> Vec<Inline<'_>> {
-        let Kind::TableRow { cells: (s, e), .. } = block.kind else {
-            return Vec::new();
-        };
-        self.cells
-            .get(range((s, e)))
-            .unwrap_or(&[])
-            .iter()
-            .map(|c| self.store.view(c))
-            .collect()
+        let mut out = Vec::new();
+        self.cells_into(block, &mut out);
+        out
+    }
+
+    /// `cells` into a buffer the caller reuses from row to row.
+    pub(crate) fn cells_into<'d>(&'d self, block: &Block, out: &mut Vec<Inline<'d>>) {
+        out.clear();
+        if let Kind::TableRow { cells, .. } = block.kind {
+            let spans = self.cells.get(range(cells)).unwrap_or(&[]);
+            out.extend(spans.iter().map(|c| self.store.view(c)));
+        }
     }
 
     /// The same document owning its link targets, to outlive the text it was read from.
@@ -334,9 +337,9 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
         source: text,
         // At most about one block per line in practice: reserved up front, so a large document's
         // list is never copied while it grows (pages reserved but unused are never touched).
-        blocks: Vec::with_capacity(count_newlines(text.as_bytes()) + 1),
+        blocks: Vec::with_capacity(count_newlines(text.as_bytes()) / 2 + 1),
         store: Store {
-            text: String::with_capacity(text.len() / 2),
+            text: String::with_capacity(text.len()),
             ..Store::default()
         },
         cells: Vec::new(),

@@ -1,12 +1,14 @@
 //! The follow-up rules: which list items, table rows and prose lines are action items, given the
 //! section they sit in; nested bullets become details; grouping parents yield their children.
 
+use std::borrow::Cow;
+
 use super::FollowUp;
 use super::blocks::{Doc, Inline, Kind};
 use super::fields::{self, Derived};
 use super::sections::{self, Class, Sections};
 use super::tables::{self, Columns};
-use super::text::{self, collapse_ws};
+use super::text::{self, collapsed};
 
 /// How content at some point of the document is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,8 @@ struct Extractor<'a> {
     /// A short label paragraph ("Lessons learned:", "**Action items:**") sets how the list right
     /// after it is read, like a heading would.
     label_ctx: Option<Ctx>,
+    /// The current table row's cells, reused from row to row.
+    row_cells: Vec<Inline<'a>>,
 }
 
 /// Extracts the follow-ups of a parsed document, in document order.
@@ -97,6 +101,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         table: None,
         heading_item: None,
         label_ctx: None,
+        row_cells: Vec::new(),
     };
     for i in 0..doc.blocks.len() {
         ex.block(i);
@@ -296,7 +301,7 @@ impl Extractor<'_> {
     }
 
     fn add_detail(&mut self, f: usize, text: &str) {
-        let t = collapse_ws(text);
+        let t = collapsed(text);
         if t.is_empty() {
             return;
         }
@@ -337,7 +342,7 @@ impl Extractor<'_> {
                 }
             }
         }
-        fu.details.push(t);
+        fu.details.push(t.into_owned());
     }
 
     fn item(&mut self, i: usize) {
@@ -635,21 +640,21 @@ impl Extractor<'_> {
         let Kind::TableRow { table, header, .. } = &block.kind else {
             return;
         };
+        let mut cells = std::mem::take(&mut self.row_cells);
+        self.doc.cells_into(block, &mut cells);
         if *header || !matches!(self.table, Some((t, _)) if t == *table) {
             let mode = if *header {
-                self.table_mode(i, &self.doc.cells(block))
+                self.table_mode(i, &cells)
             } else {
                 TableMode::Skip
             };
             self.table = Some((*table, mode));
-            if *header {
-                return;
-            }
         }
-        if let Some((_, TableMode::Action(cols))) = &self.table {
+        if !*header && let Some((_, TableMode::Action(cols))) = &self.table {
             let cols = cols.clone();
-            self.table_item(i, &cols, &self.doc.cells(block), block.line());
+            self.table_item(i, &cols, &cells, block.line());
         }
+        self.row_cells = cells;
     }
 
     fn table_mode(&self, i: usize, header: &[Inline]) -> TableMode {
@@ -692,15 +697,15 @@ impl Extractor<'_> {
         if !acceptable(&d) {
             return;
         }
-        let cell_text = |c: Option<usize>| -> Option<String> {
-            let t = collapse_ws(cells.get(c?)?.text);
+        let cell_text = |c: Option<usize>| -> Option<Cow<'_, str>> {
+            let t = collapsed(cells.get(c?)?.text);
             (!t.is_empty() && !text::is_placeholder(&t)).then_some(t)
         };
         if let Some(owner) = cell_text(cols.owner) {
-            d.owner = Some(owner);
+            d.owner = Some(owner.into_owned());
         }
         if let Some(p) = cell_text(cols.priority) {
-            d.priority = Some(fields::normalize_priority(&p).unwrap_or(p));
+            d.priority = Some(fields::normalize_priority(&p).unwrap_or_else(|| p.into_owned()));
         }
         if let Some(due) = cell_text(cols.due) {
             d.due = Some(fields::normalize_due(&due));
@@ -720,7 +725,7 @@ impl Extractor<'_> {
         }
         let mut details = Vec::new();
         if let Some(notes) = cell_text(cols.notes) {
-            details.push(notes);
+            details.push(notes.into_owned());
         }
         // Any other cell may carry the tracker or the status (a "Bug" column reading DONE).
         let order = cols.issue.into_iter().chain(0..cells.len());
@@ -742,10 +747,10 @@ impl Extractor<'_> {
                         }
                     })
                     .or_else(|| {
-                        let t = collapse_ws(cell.text);
+                        let t = collapsed(cell.text);
                         (Some(c) == cols.issue
                             && (fields::is_tracker_ref(&t) || fields::is_tracker_url(&t)))
-                        .then_some(t)
+                        .then(|| t.into_owned())
                     });
             }
             if d.done.is_none() && Some(c) != cols.owner {

@@ -8,7 +8,8 @@ use regex::Regex;
 
 use super::blocks::Inline;
 use super::text::{
-    collapse_ws, collapse_ws_owned, first_sentence_end, iso_date, starts_with_action_verb,
+    collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, iso_date,
+    starts_with_action_verb,
 };
 use super::twin::Twin;
 
@@ -147,7 +148,7 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
     if !opens_like_status {
         return None;
     }
-    let w = collapse_ws(trimmed);
+    let w = collapsed(trimmed);
     if !STATUS_WORD.is_match(&w) {
         return None;
     }

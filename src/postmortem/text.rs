@@ -1,6 +1,7 @@
 //! Plain-text helpers: sentence and line splitting, placeholders, and telling forward-looking
 //! actions from narrative.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use super::twin::Twin;
@@ -9,10 +10,15 @@ use regex::Regex;
 
 /// Collapses runs of whitespace (line breaks included) into single spaces and trims.
 pub(crate) fn collapse_ws(s: &str) -> String {
+    collapsed(s).into_owned()
+}
+
+/// `collapse_ws` that borrows when the trimmed text is already clean (most text is), for
+/// callers that only look at the result or keep it rarely.
+pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
     let t = s.trim();
-    // Most text is already clean: copy it whole.
     if is_clean(t) {
-        return t.to_string();
+        return Cow::Borrowed(t);
     }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
@@ -21,7 +27,7 @@ pub(crate) fn collapse_ws(s: &str) -> String {
         }
         out.push_str(word);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// `collapse_ws` for a string the caller owns: clean text is handed back without a copy.

@@ -9,7 +9,7 @@ use regex::Regex;
 use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
-use super::text::{collapse_ws, iso_date};
+use super::text::{collapse_ws, collapsed, iso_date};
 use super::twin::Twin;
 
 const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?|\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]m)(?:\s*(?:UTC|GMT|PST|PDT|CET|CEST|EST|EDT|IST|GST|BST|Z))?";
@@ -102,7 +102,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 if !inline.text.bytes().any(|b| b.is_ascii_digit()) {
                     continue;
                 }
-                let t = collapse_ws(inline.text);
+                let t = collapsed(inline.text);
                 if let Some(d) = leading_date(&t) {
                     date = Some(d);
                 }
@@ -197,7 +197,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 if cells.len() < 2 {
                     continue;
                 }
-                let first = collapse_ws(cells[0].text);
+                let first = collapsed(cells[0].text);
                 if leading_time(&first).is_some() {
                     let text = collapse_ws(
                         &cells[1..]
@@ -212,7 +212,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if !text.is_empty() {
                         instants.push(date);
                         entries.push(TimelineEntry {
-                            at: first.clone(),
+                            at: first.into_owned(),
                             text,
                             line: block.line(),
                         });
