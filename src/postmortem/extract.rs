@@ -283,7 +283,7 @@ impl Extractor<'_> {
         let sec = &self.secs.sections[self.secs.of_block[block]];
         let mut details = Vec::new();
         if !d.rest.is_empty() {
-            details.push(d.rest.clone());
+            details.push(d.rest);
         }
         self.out.push(FollowUp {
             title: d.title,

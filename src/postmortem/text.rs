@@ -507,7 +507,25 @@ static ASIDE: LazyLock<Twin> = LazyLock::new(|| {
 /// the document itself marks as untracked, out of scope or an open question.
 pub(crate) fn is_aside(s: &str) -> bool {
     let t = s.trim();
-    !t.is_empty() && ASIDE.is_match(t)
+    !t.is_empty() && may_be_aside(t) && ASIDE.is_match(t)
+}
+
+/// Words of which every alternative of `ASIDE` holds at least one, matched with ASCII case
+/// folding only.
+static ASIDE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        "(?i-u)thank|kudos|shout|cheers|apolog|sorry|tracked|duplicat|captur|filed|scope|question|next|mov|resched|revisit",
+    )
+    .expect("aside words regex")
+});
+
+/// A screen for `ASIDE` on non-ASCII text, where the full pattern runs on its slow Unicode
+/// path: text holding none of `ASIDE_WORDS` cannot match. Exact as long as no character folds to
+/// an ASCII letter under Unicode rules; only the Kelvin sign (k) and the long s (s) do, and text
+/// holding either goes to the pattern itself. ASCII text skips the screen: the pattern's ASCII
+/// twin is as quick as the screen would be.
+fn may_be_aside(t: &str) -> bool {
+    t.is_ascii() || t.contains(['\u{212A}', '\u{17F}']) || ASIDE_WORDS.is_match(t)
 }
 
 static REVIEW_STEP: LazyLock<Twin> = LazyLock::new(|| {
@@ -625,6 +643,12 @@ mod tests {
         ] {
             assert!(!is_aside(s), "{s}");
         }
+        // Non-ASCII text goes through the word screen, case-insensitively.
+        assert!(is_aside("KUDOS à l’équipe d’astreinte"));
+        assert!(is_aside("Réunion: retro MOVED to Friday"));
+        assert!(!is_aside("Corriger l’alerte de débit"));
+        // The Kelvin sign folds to k: "\u{212A}udos" is "kudos" to the pattern.
+        assert!(is_aside("\u{212A}udos à l’équipe"));
         assert!(is_review_step("Timeline reviewed by all responders"));
         assert!(is_review_step("Sign-off: IC approved"));
         assert!(!is_review_step("Review the timeline with all responders"));
