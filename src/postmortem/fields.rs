@@ -538,8 +538,8 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
 struct Tail {
     buf: [u8; 48],
     len: usize,
-    /// Bit `b` set when ASCII byte `b` occurs.
-    present: u128,
+    /// `present[b]` when byte `b` occurs (a table: one store per byte, no bit arithmetic).
+    present: [bool; 256],
 }
 
 impl Tail {
@@ -550,34 +550,30 @@ impl Tail {
         }
         let src = &t.as_bytes()[k..];
         let mut buf = [0u8; 48];
-        // Two 64-bit halves set without branches: a 128-bit shift per byte costs several times more.
-        let (mut low, mut high) = (0u64, 0u64);
         for (dst, b) in buf.iter_mut().zip(src) {
-            let lower = b.to_ascii_lowercase();
-            *dst = lower;
-            let bit = 1u64 << (lower & 63);
-            low |= if lower < 64 { bit } else { 0 };
-            high |= if (64..128).contains(&lower) { bit } else { 0 };
+            *dst = b.to_ascii_lowercase();
         }
-        Tail {
-            buf,
-            len: src.len(),
-            present: u128::from(high) << 64 | u128::from(low),
+        let len = src.len();
+        let mut present = [false; 256];
+        for &b in &buf[..len] {
+            present[usize::from(b)] = true;
         }
+        Tail { buf, len, present }
     }
 
     /// Substring test; needles are ASCII, so a byte match is a text match.
     fn has(&self, needle: &str) -> bool {
         let n = needle.as_bytes();
-        if !n.iter().all(|&b| b < 128 && self.present & (1 << b) != 0) {
+        if !n.iter().all(|&b| self.present[usize::from(b)]) {
             return false;
         }
         self.buf[..self.len].windows(n.len()).any(|w| w == n)
     }
 
     fn has_digit(&self) -> bool {
-        // Bits 48..=57 are b'0'..=b'9'.
-        self.present & (0x3ff << b'0') != 0
+        self.present[usize::from(b'0')..=usize::from(b'9')]
+            .iter()
+            .any(|&p| p)
     }
 }
 
