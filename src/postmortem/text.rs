@@ -70,6 +70,16 @@ fn is_clean(t: &str) -> bool {
     true
 }
 
+/// Whether `s` holds an ASCII digit. Tested in chunks without an early exit inside a chunk, so
+/// the compiler vectorizes it: the timeline pass asks this of every line of a document.
+pub(crate) fn has_digit(s: &str) -> bool {
+    s.as_bytes().chunks(32).any(|chunk| {
+        chunk
+            .iter()
+            .fold(false, |seen, b| seen | b.is_ascii_digit())
+    })
+}
+
 /// `Some(date)` when `t` is exactly `YYYY-MM-DD` (`Some(None)` for a day that does not exist),
 /// read directly: chrono's `%Y-%m-%d` reads such text the same way, at many times the cost.
 /// `None` for any other shape, which only chrono can judge.
@@ -545,6 +555,14 @@ pub(crate) fn is_review_step(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_anywhere() {
+        assert!(has_digit("at 3pm"));
+        assert!(has_digit(&format!("{}9", "x".repeat(70))));
+        assert!(!has_digit("no numbers here, only words and ½ ٣"));
+        assert!(!has_digit(""));
+    }
 
     #[test]
     fn verbs_are_sorted_for_binary_search() {

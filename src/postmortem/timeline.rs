@@ -9,7 +9,7 @@ use regex::Regex;
 use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
-use super::text::{collapse_ws, collapsed, iso_date};
+use super::text::{collapse_ws, collapsed, has_digit, iso_date};
 use super::twin::Twin;
 
 const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?|\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]m)(?:\s*(?:UTC|GMT|PST|PDT|CET|CEST|EST|EDT|IST|GST|BST|Z))?";
@@ -99,7 +99,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
             Kind::Heading { .. } => {
                 pending_at = None;
                 let inline = doc.inline(block);
-                if !inline.text.bytes().any(|b| b.is_ascii_digit()) {
+                if !has_digit(inline.text) {
                     continue;
                 }
                 let t = collapsed(inline.text);
@@ -117,6 +117,10 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
             Kind::Paragraph | Kind::Item { .. } => {
                 let inline = doc.inline(block);
                 let text = inline.text;
+                // Only lines with a digit, or the line after a bare time heading, are read.
+                if pending_at.is_none() && !has_digit(text) {
+                    continue;
+                }
                 let mut offset = 0;
                 let mut n = 0;
                 for piece in text.split('\n') {
@@ -130,7 +134,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if line.is_empty() {
                         continue;
                     }
-                    if !line.bytes().any(|b| b.is_ascii_digit()) && pending_at.is_none() {
+                    if pending_at.is_none() && !has_digit(line) {
                         continue;
                     }
                     if line.len() <= 12
@@ -281,7 +285,7 @@ pub(crate) fn time_to_resolve(
             continue;
         }
         let text = doc.inline(block).text;
-        if !text.contains(|c: char| c.is_ascii_digit()) {
+        if !has_digit(text) {
             continue;
         }
         for c in STATED.captures_iter(text) {
