@@ -623,7 +623,7 @@ mod tests {
     fn item(title: &str, incident: Option<&str>) -> FollowUp {
         FollowUp {
             title: title.into(),
-            incident: incident.map(String::from),
+            incident: incident.map(Into::into),
             ..FollowUp::default()
         }
     }

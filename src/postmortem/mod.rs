@@ -10,7 +10,8 @@ mod text;
 mod timeline;
 mod twin;
 
-use std::sync::LazyLock;
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 use serde::Serialize;
@@ -54,9 +55,10 @@ pub struct FollowUp {
     /// 1-based line of the item in the input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
-    /// The incident heading this item belongs to, on pages holding several incidents.
+    /// The incident heading this item belongs to, on pages holding several incidents (shared by
+    /// the incident's items rather than copied into each).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub incident: Option<String>,
+    pub incident: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -118,7 +120,7 @@ pub fn parse(text: &str) -> PostMortem {
         title: front_matter_title(doc.metadata.as_deref()).or_else(|| first_heading(&doc)),
         incidents: incident_headings
             .into_iter()
-            .filter_map(|(_, t)| t)
+            .filter_map(|(_, t)| t.as_deref().map(str::to_string))
             .collect(),
         follow_ups,
         timeline,
@@ -167,7 +169,7 @@ static INCIDENT_HEADING: LazyLock<Twin> = LazyLock::new(|| {
 /// Headings that each open one incident, on a page holding several: the top-most heading level
 /// used at least twice (a lone page title above them is skipped), where at least two and most
 /// of those headings name a date or an incident.
-fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<String>)> {
+fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
     let blocks = &doc.blocks;
     let mut per_level = [0usize; 7];
     for b in blocks {
@@ -180,22 +182,23 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<String>)> {
     let Some(level) = (1..=6u8).find(|&l| per_level[usize::from(l)] >= 2) else {
         return Vec::new();
     };
-    let top: Vec<(usize, String)> = blocks
+    let top: Vec<(usize, Cow<'_, str>, bool)> = blocks
         .iter()
         .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
-        .map(|b| (b.line(), text::collapse_ws(doc.inline(b).text)))
+        .map(|b| {
+            let t = text::collapsed(doc.inline(b).text);
+            let is_incident = INCIDENT_HEADING.is_match(&t);
+            (b.line(), t, is_incident)
+        })
         .collect();
     let matching = top
         .iter()
-        .filter(|(_, t)| INCIDENT_HEADING.is_match(t))
+        .filter(|(_, _, is_incident)| *is_incident)
         .count();
     if matching >= 2 && matching * 5 >= top.len() * 3 {
         // Non-incident headings at that level ("Notes") end the incident before them.
         top.into_iter()
-            .map(|(line, t)| {
-                let is_incident = INCIDENT_HEADING.is_match(&t);
-                (line, is_incident.then_some(t))
-            })
+            .map(|(line, t, is_incident)| (line, is_incident.then(|| Arc::from(t.as_ref()))))
             .collect()
     } else {
         Vec::new()
