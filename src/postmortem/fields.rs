@@ -11,6 +11,7 @@ use super::text::{
     collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, iso_date,
     starts_with_action_verb,
 };
+use super::trailing;
 use super::twin::Twin;
 
 /// What one item's text says, with the title cleaned of its annotations.
@@ -77,26 +78,8 @@ static URL_IN_TEXT: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"https?://[^\s)
 static REF_IN_TEXT: LazyLock<Twin> =
     LazyLock::new(|| Twin::new(r"(?i)(?:^|[\s(\[])((?:[\w.-]+/[\w.-]+)?#\d+|bug\s+\d{3,})\b"));
 
-static TRAILING_OWNER: LazyLock<Twin> = LazyLock::new(|| {
-    Twin::new(
-        r"(?i)[\s,;.\-–—]*[(\[]?\b(owners?|assignee|assigned\s+to|who|dri)\s*[:=]\s*([^()\[\]]+?)\s*[)\]]?\s*[.;]?\s*$",
-    )
-});
-
 static TRAILING_MENTION: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(r"[\s,;\-–—]*[(\[]?((?:@[\w-]+(?:/[\w-]+)?[\s,&]*(?:and\s+)?)+)[)\]]?\s*[.;]?\s*$")
-});
-
-static TRAILING_DUE: LazyLock<Twin> = LazyLock::new(|| {
-    Twin::new(
-        r"(?i)[\s,;\-–—]*[(\[]?\b(due(?:\s+date)?|by|deadline|eta|target(?:\s+date)?)\s*[:=]?\s*(\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?|q[1-4]\s*\d{4}|end\s+of\s+\w+(?:\s+\d{4})?|next\s+\w+)\s*[)\]]?\s*[.;]?\s*$",
-    )
-});
-
-static TRAILING_PRIORITY: LazyLock<Twin> = LazyLock::new(|| {
-    Twin::new(
-        r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low)|[\s,;\-–—]\s*(p[0-4]))\s*[.;]?\s*$",
-    )
 });
 
 static TRAILING_DONE: LazyLock<Twin> = LazyLock::new(|| {
@@ -431,42 +414,30 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 title_raw.truncate(m.start());
             }
         } else if tail.has_digit()
-            && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
-            && c.get(0).is_some_and(|m| m.start() > 0)
+            && let Some((start, priority)) = trailing::priority(&title_raw)
+            && start > 0
         {
-            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
-            d.priority = c
-                .get(1)
-                .or_else(|| c.get(2))
-                .or_else(|| c.get(3))
-                .and_then(|m| normalize_priority(m.as_str()));
+            d.priority = priority;
             title_raw.truncate(start);
         } else if (has(":") || has("="))
-            && let Some(c) = TRAILING_OWNER.captures(&title_raw)
+            && let Some((start, owner)) = trailing::owner(&title_raw)
         {
-            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
-                d.owner = c.get(2).map(|m| m.as_str().trim().to_string());
+                d.owner = owner;
                 title_raw.truncate(start);
             }
         } else if (tail.has_digit() || has("next") || has("end of"))
-            && let Some(c) = TRAILING_DUE.captures(&title_raw)
+            && let Some((start, due)) = trailing::due(&title_raw)
         {
-            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
-                d.due = c.get(2).map(|m| normalize_due(m.as_str()));
+                d.due = due;
                 title_raw.truncate(start);
             }
         } else if (closes || has("priority"))
-            && let Some(c) = TRAILING_PRIORITY.captures(&title_raw)
+            && let Some((start, priority)) = trailing::priority(&title_raw)
         {
-            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             if start > 0 {
-                d.priority = c
-                    .get(1)
-                    .or_else(|| c.get(2))
-                    .or_else(|| c.get(3))
-                    .and_then(|m| normalize_priority(m.as_str()));
+                d.priority = priority;
                 title_raw.truncate(start);
             }
         } else if has("@")

@@ -8,6 +8,7 @@ mod sections;
 mod tables;
 mod text;
 mod timeline;
+mod trailing;
 mod twin;
 
 use std::borrow::Cow;
