@@ -513,7 +513,7 @@ impl Extractor<'_> {
             .title
             .rsplit(' ')
             .next()
-            .is_some_and(|w| DANGLING.contains(&w.to_ascii_lowercase().as_str()));
+            .is_some_and(|w| DANGLING.iter().any(|d| w.eq_ignore_ascii_case(d)));
         let f = self.new_follow_up(i, d, block.line());
         self.roles[i] = Role::Item(f);
         if parent.is_none() {

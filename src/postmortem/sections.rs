@@ -93,19 +93,20 @@ const KIND_WORDS: [&str; 13] = [
 static KIND_WORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("(?i)^({})$", KIND_WORDS.join("|"))).expect("kind regex"));
 
+/// How many vocabularies `VOCABULARY` holds.
+const VOCABULARIES: usize = 5;
+
 /// All vocabularies in one set, so a heading is scanned once.
 static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| {
+    let patterns: [&str; VOCABULARIES] = [
+        NOT_ACTION_WORDS.as_str(),
+        ACTION.as_str(),
+        TIMELINE.as_str(),
+        LESSONS.as_str(),
+        NON_ACTION.as_str(),
+    ];
     // ASCII word boundaries keep the whole set on the fast DFA path.
-    TwinSet::new(
-        &[
-            NOT_ACTION_WORDS.as_str(),
-            ACTION.as_str(),
-            TIMELINE.as_str(),
-            LESSONS.as_str(),
-            NON_ACTION.as_str(),
-        ]
-        .map(|p| p.replace(r"\b", r"(?-u:\b)")),
-    )
+    TwinSet::new(&patterns.map(|p| p.replace(r"\b", r"(?-u:\b)")))
 });
 
 /// Classifies a heading's (or bold label's) text.
@@ -114,16 +115,18 @@ pub(crate) fn classify(heading: &str) -> Class {
     if h.is_empty() || h.len() > 200 {
         return Class::Neutral;
     }
-    let m = VOCABULARY.pick(h).matches(h);
-    if m.matched(0) {
+    // Read into a buffer on the stack: `matches` would allocate one per heading.
+    let mut matched = [false; VOCABULARIES];
+    VOCABULARY.pick(h).matches_read_at(&mut matched, h, 0);
+    if matched[0] {
         Class::NonAction
-    } else if m.matched(1) {
+    } else if matched[1] {
         Class::Action
-    } else if m.matched(2) {
+    } else if matched[2] {
         Class::Timeline
-    } else if m.matched(3) {
+    } else if matched[3] {
         Class::Lessons
-    } else if m.matched(4) {
+    } else if matched[4] {
         Class::NonAction
     } else {
         Class::Neutral
