@@ -2,6 +2,7 @@
 //! section they sit in; nested bullets become details; grouping parents yield their children.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::FollowUp;
 use super::blocks::{Doc, Inline, Kind};
@@ -68,6 +69,10 @@ struct Extractor<'a> {
     label_ctx: Option<Ctx>,
     /// The current table row's cells, reused from row to row.
     row_cells: Vec<Inline<'a>>,
+    /// Columns read from each distinct header (by its source text, and whether it heads a
+    /// table or a loose pipe table in a paragraph): pages holding many incidents repeat the
+    /// same table header in each.
+    header_columns: HashMap<(bool, &'a str), Columns>,
 }
 
 /// Extracts the follow-ups of a parsed document, in document order.
@@ -102,6 +107,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         heading_item: None,
         label_ctx: None,
         row_cells: Vec::new(),
+        header_columns: HashMap::new(),
     };
     for i in 0..doc.blocks.len() {
         ex.block(i);
@@ -657,9 +663,9 @@ impl Extractor<'_> {
         self.row_cells = cells;
     }
 
-    fn table_mode(&self, i: usize, header: &[Inline]) -> TableMode {
+    fn table_mode(&mut self, i: usize, header: &[Inline]) -> TableMode {
         let ctx = self.section_ctx(i);
-        let mut cols = tables::columns(header);
+        let mut cols = self.columns(i, header);
         match ctx {
             Ctx::Action => {
                 if cols.action.is_none() {
@@ -677,6 +683,22 @@ impl Extractor<'_> {
             Ctx::NonAction => TableMode::Skip,
             _ if cols.explicit => TableMode::Action(cols),
             _ => TableMode::Skip,
+        }
+    }
+
+    /// `tables::columns` of the header in block `i`, read once per distinct header text (the
+    /// same source text holds the same cells within one document).
+    fn columns(&mut self, i: usize, header: &[Inline]) -> Columns {
+        let block = self.doc.blocks.get(i);
+        let source = block.and_then(|b| self.source.get(b.source_range()));
+        let loose = block.is_some_and(|b| b.kind == Kind::Paragraph);
+        match source {
+            Some(text) => self
+                .header_columns
+                .entry((loose, text))
+                .or_insert_with(|| tables::columns(header))
+                .clone(),
+            None => tables::columns(header),
         }
     }
 
