@@ -149,7 +149,7 @@ fn label_class(inline: &Inline) -> Option<Class> {
     let &(s, e) = inline.strong.first()?;
     if inline.text[..s].trim().is_empty() {
         let label = inline.text[s..e].trim().trim_end_matches(':');
-        if label.split_whitespace().count() <= 4 {
+        if label.split_whitespace().take(5).count() <= 4 {
             return Some(sections::classify(label));
         }
     }
@@ -170,7 +170,7 @@ fn paragraph_label(inline: &Inline) -> Option<Class> {
         return None;
     }
     let label = t.trim_end_matches(':').trim();
-    if label.split_whitespace().count() > 5 {
+    if label.split_whitespace().take(6).count() > 5 {
         return None;
     }
     match sections::classify(label) {
@@ -429,8 +429,8 @@ impl Extractor<'_> {
         let first_line = inline.text.trim().lines().next().unwrap_or("").trim();
         let colon_label =
             !d.bold_lead && first_line.ends_with(':') && inline.text.trim().lines().count() == 1;
-        let words = d.title.split_whitespace().count();
-        let pseudo = (d.bold_lead || colon_label) && words <= 4;
+        let pseudo =
+            (d.bold_lead || colon_label) && d.title.split_whitespace().take(5).count() <= 4;
         if pseudo {
             let class = match sections::classify(&d.title) {
                 // "**Alert on growth rate**" is an action, not an "Alert" section.

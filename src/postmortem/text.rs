@@ -20,6 +20,9 @@ pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
     if is_clean(t) {
         return Cow::Borrowed(t);
     }
+    if t.is_ascii() {
+        return Cow::Owned(collapse_ascii(t));
+    }
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
@@ -37,6 +40,25 @@ pub(crate) fn collapse_ws_owned(s: String) -> String {
     } else {
         collapse_ws(&s)
     }
+}
+
+/// `collapse_ws` of trimmed ASCII text, a byte at a time (the whitespace `char::is_whitespace`
+/// knows in ASCII: tab, line feed, vertical tab, form feed, carriage return, space).
+fn collapse_ascii(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut in_space = false;
+    for c in t.chars() {
+        if matches!(c, '\t' | '\n' | '\x0B' | '\x0C' | '\r' | ' ') {
+            in_space = true;
+        } else {
+            if in_space {
+                out.push(' ');
+                in_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// No whitespace but single ASCII spaces (non-ASCII characters are decoded: a few are spaces).
@@ -559,6 +581,24 @@ pub(crate) fn is_review_step(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_collapse_matches_splitting_on_whitespace() {
+        for s in [
+            "a  b",
+            "  lead\nand\t\ttrail \r\n",
+            "one\x0Bvt\x0Cff",
+            "x",
+            "",
+            "   ",
+        ] {
+            let t = s.trim();
+            assert_eq!(
+                collapse_ascii(t),
+                t.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
 
     #[test]
     fn digits_anywhere() {
