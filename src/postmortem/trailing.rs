@@ -36,42 +36,34 @@ pub(crate) type Annotation = (usize, Option<String>);
 /// "owner: kim", "(Assignee = ana)": the owner as written.
 pub(crate) fn owner(title: &str) -> Option<Annotation> {
     let m = TRAILING_OWNER.find(title)?;
-    let value = match owner_value(m.as_str()) {
-        Some(v) => Some(v.to_string()),
-        None => TRAILING_OWNER
-            .captures(title)
-            .and_then(|c| c.get(2))
-            .map(|g| g.as_str().trim().to_string()),
-    };
+    let value = owner_value(m.as_str()).map(str::to_string).or_else(|| {
+        let c = TRAILING_OWNER.captures(title)?;
+        Some(c.get(2)?.as_str().trim().to_string())
+    });
     Some((m.start(), value))
 }
 
 /// "by 2024-05-01", "(due: May 3)": the date, normalized as `normalize_due` does.
 pub(crate) fn due(title: &str) -> Option<Annotation> {
     let m = TRAILING_DUE.find(title)?;
-    let value = match due_value(m.as_str()) {
-        Some(v) => Some(v),
-        None => TRAILING_DUE
-            .captures(title)
-            .and_then(|c| c.get(2))
-            .map(|g| g.as_str()),
-    };
-    Some((m.start(), value.map(normalize_due)))
+    let value = due_value(m.as_str()).map(normalize_due).or_else(|| {
+        let c = TRAILING_DUE.captures(title)?;
+        Some(normalize_due(c.get(2)?.as_str()))
+    });
+    Some((m.start(), value))
 }
 
 /// "[P1]", "priority: high", "- p2": the priority, normalized.
 pub(crate) fn priority(title: &str) -> Option<Annotation> {
     let m = TRAILING_PRIORITY.find(title)?;
-    let word = match priority_word(m.as_str()) {
-        Some(w) => Some(w),
+    let value = match priority_word(m.as_str()) {
+        Some(word) => normalize_priority(word),
         None => TRAILING_PRIORITY.captures(title).and_then(|c| {
-            c.get(1)
-                .or_else(|| c.get(2))
-                .or_else(|| c.get(3))
-                .map(|g| g.as_str())
+            let word = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3))?;
+            normalize_priority(word.as_str())
         }),
     };
-    Some((m.start(), word.and_then(normalize_priority)))
+    Some((m.start(), value))
 }
 
 /// `s` without a leading `word`, compared ASCII case-insensitively.
