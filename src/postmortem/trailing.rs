@@ -106,10 +106,9 @@ fn owner_value(m: &str) -> Option<&str> {
         .or_else(|| after_word(s, "owner"))
         .or_else(|| after_word(s, "assignee"))
         .or_else(|| {
+            // `assigned\s+to`: at least one space between the words.
             let r = after_word(s, "assigned")?;
-            let spaced = r.trim_start();
-            (spaced.len() < r.len()).then_some(())?;
-            after_word(spaced, "to")
+            after_word(r.strip_prefix(char::is_whitespace)?.trim_start(), "to")
         })
         .or_else(|| after_word(s, "who"))
         .or_else(|| after_word(s, "dri"))?;
@@ -139,9 +138,8 @@ fn due_value(m: &str) -> Option<&str> {
 /// The priority word of a `TRAILING_PRIORITY` match, or `None` when unsure.
 fn priority_word(m: &str) -> Option<&str> {
     const WORDS: [&str; 8] = ["p0", "p1", "p2", "p3", "p4", "high", "medium", "low"];
-    let s = m.trim_end();
-    let s = s.strip_suffix(['.', ';']).unwrap_or(s).trim_end();
-    let s = s.strip_suffix([')', ']']).unwrap_or(s).trim_end();
+    // The bracketed form closes like the other annotations; the other forms end in the word.
+    let s = without_closing(m);
     let run = s.len()
         - s.bytes()
             .rev()
