@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use super::FollowUp;
 use super::blocks::{Doc, Inline, Kind};
 use super::fields::{self, Derived};
@@ -72,7 +74,7 @@ struct Extractor<'a> {
     /// Columns read from each distinct header (by its source text, and whether it heads a
     /// table or a loose pipe table in a paragraph): pages holding many incidents repeat the
     /// same table header in each.
-    header_columns: HashMap<(bool, &'a str), Columns>,
+    header_columns: HashMap<(bool, &'a str), Columns, RandomState>,
 }
 
 /// Extracts the follow-ups of a parsed document, in document order.
@@ -107,7 +109,7 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
         heading_item: None,
         label_ctx: None,
         row_cells: Vec::new(),
-        header_columns: HashMap::new(),
+        header_columns: HashMap::default(),
     };
     for i in 0..doc.blocks.len() {
         ex.block(i);

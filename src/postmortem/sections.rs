@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use foldhash::fast::RandomState;
 use regex::Regex;
 
 use super::blocks::{Doc, Kind};
@@ -216,7 +217,7 @@ pub(crate) fn build(doc: &Doc) -> Sections {
     let mut open: Vec<usize> = vec![0];
     // Pages holding several incidents repeat the same headings ("Timeline", "Action items"):
     // each distinct heading is read once.
-    let mut readings: HashMap<&str, HeadingReading> = HashMap::new();
+    let mut readings: HashMap<&str, HeadingReading, RandomState> = HashMap::default();
     for block in blocks {
         if let Kind::Heading { level } = block.kind
             && !block.quoted

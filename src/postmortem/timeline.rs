@@ -12,6 +12,8 @@ use super::sections::{Class, Sections};
 use super::text::{collapse_ws, collapsed, has_digit, iso_date};
 use super::twin::Twin;
 
+mod clock;
+
 const TIME: &str = r"(?:\d{4}-\d{2}-\d{2}(?:[ T]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?|\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}|\d{1,2}[:.]\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]m)(?:\s*(?:UTC|GMT|PST|PDT|CET|CEST|EST|EDT|IST|GST|BST|Z))?";
 
 static LEADING_TIME: LazyLock<Twin> = LazyLock::new(|| {
@@ -40,6 +42,27 @@ fn leading_time(line: &str) -> Option<(String, &str)> {
         k -= 1;
     }
     let head = &line[..k];
+    let (at_start, at_end, end) = if reads_by_hand(head) {
+        clock::leading(head.as_bytes())?
+    } else {
+        leading_by_pattern(head)?
+    };
+    let at = head.get(at_start..at_end)?.trim().to_string();
+    Some((at, line[end..].trim()))
+}
+
+/// Whether `clock::leading` reads `head` exactly as `LEADING_TIME` would: every non-ASCII
+/// character in it is one the pattern's ASCII twin applies to and that no letter of the pattern
+/// case-folds to (dashes, quotes, the ellipsis, the check marks).
+fn reads_by_hand(head: &str) -> bool {
+    head.is_ascii()
+        || head.chars().all(|c| {
+            c.is_ascii() || matches!(c, '–' | '—' | '‘' | '’' | '“' | '”' | '…' | '✅' | '✔')
+        })
+}
+
+/// Where `at` starts and ends in `head` and where the `LEADING_TIME` match ends, by the patterns.
+fn leading_by_pattern(head: &str) -> Option<(usize, usize, usize)> {
     let end = LEADING_TIME.find(head)?.end();
     let at_end = LEADING_AT.find(head)?.end();
     // `at` opens after the run of `[\s\[(*_]` (a time starts with a digit, which none of those is).
@@ -47,8 +70,7 @@ fn leading_time(line: &str) -> Option<(String, &str)> {
         - head
             .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '[' | '(' | '*' | '_'))
             .len();
-    let at = head.get(at_start..at_end)?.trim().to_string();
-    Some((at, line[end..].trim()))
+    Some((at_start, at_end, end))
 }
 
 static KEY_EVENT: LazyLock<Twin> = LazyLock::new(|| {
@@ -361,5 +383,62 @@ mod tests {
         assert_eq!(time_of_day("16:22"), NaiveTime::from_hms_opt(16, 22, 0));
         assert_eq!(time_of_day("12am"), NaiveTime::from_hms_opt(0, 0, 0));
         assert_eq!(time_of_day("2019"), None);
+    }
+
+    #[test]
+    fn leading_times_read_by_hand() {
+        for (line, at, rest) in [
+            ("14:03 UTC - paged", "14:03 UTC", "paged"),
+            (
+                "**2024-05-01 09:10** – rollback done",
+                "2024-05-01 09:10",
+                "rollback done",
+            ),
+            ("[3:03 p.m.] alert fires", "3:03 p.m.", "alert fires"),
+            ("09:10 – 09:40 | degraded", "09:10", "degraded"),
+            ("05-01 14:03: deploy", "05-01 14:03", "deploy"),
+            ("3pm — call opened", "3pm", "call opened"),
+            (
+                "2024-05-01T14:03:00Z rollback",
+                "2024-05-01T14:03:00Z",
+                "rollback",
+            ),
+        ] {
+            assert!(reads_by_hand(line), "{line}");
+            assert_eq!(leading_time(line), Some((at.to_string(), rest)), "{line}");
+        }
+        for line in ["123:45 nothing", "2024 was a year", "12-3 items"] {
+            assert_eq!(leading_time(line), None, "{line}");
+        }
+        // Text the hand reading leaves to the patterns: a long s case-folds to "s" (PſT).
+        assert!(!reads_by_hand("14:03 PſT paged"));
+        assert_eq!(
+            leading_time("14:03 PſT paged"),
+            Some(("14:03 PſT".to_string(), "paged"))
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn hand_reading_agrees_with_the_patterns(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "1", "12", "123", "2024", "05", "-", ":", ".", " ", "  ", "\t", "T", "t",
+                    "am", "PM", "p.m.", "a", "m", "UTC", "cest", "CET", "Z", "z", "–", "—", "|",
+                    "[", "(", "*", "_", "]", ")", "x", "’", "…", "paged",
+                ]),
+                1..12,
+            )
+        ) {
+            let head = parts.concat();
+            proptest::prop_assert!(reads_by_hand(&head));
+            proptest::prop_assert_eq!(
+                clock::leading(head.as_bytes()),
+                leading_by_pattern(&head),
+                "{:?}",
+                head
+            );
+        }
     }
 }
