@@ -1,7 +1,9 @@
 //! Profiling harness for the parser: `cargo run --release --example parse_profile -- parse|bare
 //! FILE [N]` runs one side of the parse benchmark N times after one warm-up run, so that a
 //! profiler (`valgrind --tool=callgrind --toggle-collect='*measured_runs*'`, `perf`) sees the
-//! steady state without the one-time regex compilation.
+//! steady state without the one-time regex compilation. `ratio FILE [N]` times both sides in
+//! turn, N pairs, and prints their medians: on a shared machine whose speed drifts from minute
+//! to minute, pairs taken side by side keep the drift out of the ratio.
 
 use std::process::ExitCode;
 
@@ -22,15 +24,37 @@ fn measured_runs(bare: bool, text: &str, n: usize) -> usize {
     (0..n).map(|_| run(bare, text)).sum()
 }
 
+/// Median time of each side over `n` alternating pairs, in milliseconds, and the median of the
+/// per-pair ratios.
+fn ratio(text: &str, n: usize) -> (f64, f64, f64) {
+    let time = |bare: bool| {
+        let start = std::time::Instant::now();
+        std::hint::black_box(run(bare, text));
+        start.elapsed().as_secs_f64() * 1e3
+    };
+    let mut pairs: Vec<(f64, f64)> = (0..n.max(1)).map(|_| (time(true), time(false))).collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratios = pairs.iter().map(|(b, p)| p / b).collect();
+    let bare = median(pairs.iter().map(|p| p.0).collect());
+    pairs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    (bare, pairs[pairs.len() / 2].1, median(ratios))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (bare, path) = match args.as_slice() {
-        [mode, path, ..] if mode == "bare" || mode == "parse" => (mode == "bare", path),
+    let (mode, path) = match args.as_slice() {
+        [mode, path, ..] if ["bare", "parse", "ratio"].contains(&mode.as_str()) => {
+            (mode.as_str(), path)
+        }
         _ => {
-            eprintln!("usage: parse_profile parse|bare FILE [N]");
+            eprintln!("usage: parse_profile parse|bare|ratio FILE [N]");
             return ExitCode::from(2);
         }
     };
+    let bare = mode == "bare";
     let n = match args.get(2).map(|n| n.parse::<usize>()) {
         None => 1,
         Some(Ok(n)) => n,
@@ -47,6 +71,13 @@ fn main() -> ExitCode {
         }
     };
     let warm = run(bare, &text);
+    if mode == "ratio" {
+        let (bare_ms, parse_ms, ratio) = ratio(&text, n);
+        println!(
+            "median of {n} pairs: bare {bare_ms:.3} ms, parse {parse_ms:.3} ms, parse/bare {ratio:.2}x"
+        );
+        return ExitCode::SUCCESS;
+    }
     println!(
         "{warm} per run; {} over {n} measured runs",
         measured_runs(bare, &text, n)
