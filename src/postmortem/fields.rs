@@ -13,6 +13,7 @@ use super::text::{
 };
 use super::trailing;
 use super::twin::Twin;
+use super::urls;
 
 /// What one item's text says, with the title cleaned of its annotations.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,8 +73,6 @@ static TRACKER_URL: LazyLock<Twin> = LazyLock::new(|| {
         r"(?i)^https?://\S*?(/(issues|pull|pulls|merge_requests)(/\d+)?\b|/browse/[A-Z][A-Z0-9]+-\d+|show_bug\.cgi\?id=\d+|crbug\.com/\d+|/tickets?/\d+)",
     )
 });
-
-static URL_IN_TEXT: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"https?://[^\s)<>\]]+"));
 
 static REF_IN_TEXT: LazyLock<Twin> =
     LazyLock::new(|| Twin::new(r"(?i)(?:^|[\s(\[])((?:[\w.-]+/[\w.-]+)?#\d+|bug\s+\d{3,})\b"));
@@ -381,10 +380,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             .map(|l| tracker_of(&text[l.start..l.end], &l.url));
     }
     let window = &text[from.min(to)..to];
-    if d.issue.is_none() && window.contains("http") {
-        d.issue = URL_IN_TEXT
-            .find_iter(window)
-            .map(|m| m.as_str().trim_end_matches(['.', ',']))
+    if d.issue.is_none() {
+        d.issue = urls::find_iter(window)
+            .map(|r| window[r].trim_end_matches(['.', ',']))
             .find(|u| is_tracker_url(u))
             .map(str::to_string);
     }
@@ -458,9 +456,8 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         } else if t.contains("http")
             && let Some(m) = TRAILING_URL.find(&title_raw)
         {
-            let url = URL_IN_TEXT
-                .find(m.as_str())
-                .map(|u| u.as_str().trim_end_matches(['.', ',', '>']).to_string());
+            let url =
+                urls::first(m.as_str()).map(|u| u.trim_end_matches(['.', ',', '>']).to_string());
             if m.start() > 0
                 && let Some(url) = url
                 && (is_tracker_url(&url) || m.as_str().contains('('))
@@ -580,9 +577,7 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
         return false;
     }
     if inner.split_whitespace().any(is_tracker_ref)
-        || URL_IN_TEXT
-            .find(inner)
-            .is_some_and(|m| is_tracker_url(m.as_str()))
+        || urls::first(inner).is_some_and(is_tracker_url)
     {
         return true;
     }
@@ -642,10 +637,7 @@ fn has_words_outside_urls(s: &str) -> bool {
     if !s[first..].starts_with("http") {
         return true;
     }
-    URL_IN_TEXT
-        .replace_all(s, "")
-        .chars()
-        .any(char::is_alphanumeric)
+    urls::without(s).any(|gap| gap.chars().any(char::is_alphanumeric))
 }
 
 fn strong_at(inline: &Inline, cur: usize, to: usize) -> Option<(usize, usize)> {

@@ -10,6 +10,7 @@ mod text;
 mod timeline;
 mod trailing;
 mod twin;
+mod urls;
 
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
