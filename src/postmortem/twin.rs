@@ -54,10 +54,6 @@ impl Twin {
         self.pick(haystack).captures(haystack)
     }
 
-    pub(crate) fn find_iter<'r, 'h>(&'r self, haystack: &'h str) -> regex::Matches<'r, 'h> {
-        self.pick(haystack).find_iter(haystack)
-    }
-
     pub(crate) fn captures_iter<'r, 'h>(
         &'r self,
         haystack: &'h str,
