@@ -9,7 +9,7 @@ use regex::Regex;
 use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
-use super::text::{collapse_ws, collapsed, has_digit, iso_date};
+use super::text::{collapse_ws, collapsed, has_digit, iso_date, split_lines};
 use super::twin::Twin;
 
 mod clock;
@@ -145,7 +145,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 }
                 let mut offset = 0;
                 let mut n = 0;
-                for piece in text.split('\n') {
+                for piece in split_lines(text) {
                     // Counted piecewise so a paragraph of many lines stays linear.
                     if offset > 0 {
                         n += inline.lines_between(offset - 1, offset);
