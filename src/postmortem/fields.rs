@@ -386,7 +386,8 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             .find(|u| is_tracker_url(u))
             .map(str::to_string);
     }
-    if d.issue.is_none() && (window.contains('#') || window.contains("ug ")) {
+    let needles = Needles::of(window);
+    if d.issue.is_none() && (needles.hash || needles.bug) {
         d.issue = REF_IN_TEXT
             .captures(window)
             .and_then(|c| c.get(1))
@@ -487,7 +488,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     } else {
         title_raw.trim().to_string()
     };
-    if d.owner.is_none() && (window.contains("wner") || window.contains("ssign")) {
+    if d.owner.is_none() && needles.owner {
         d.owner = owner_anywhere(window);
     }
     if let Some(owner) = &mut d.owner {
@@ -542,6 +543,37 @@ impl Tail {
         self.present[usize::from(b'0')..=usize::from(b'9')]
             .iter()
             .any(|&p| p)
+    }
+}
+
+/// Which of the screens for the issue and owner searches an item's text passes: a `#`, "ug "
+/// (as in "Bug 123"), "wner" or "ssign". Found in one vectorized pass for the three bytes they
+/// turn on instead of four substring searches.
+struct Needles {
+    hash: bool,
+    bug: bool,
+    owner: bool,
+}
+
+impl Needles {
+    fn of(s: &str) -> Needles {
+        let b = s.as_bytes();
+        let mut found = Needles {
+            hash: false,
+            bug: false,
+            owner: false,
+        };
+        for i in memchr::memchr3_iter(b'#', b'g', b'w', b) {
+            match b[i] {
+                b'#' => found.hash = true,
+                b'g' => {
+                    found.bug |= i > 0 && b[i - 1] == b'u' && b.get(i + 1) == Some(&b' ');
+                    found.owner |= i >= 3 && b.get(i - 3..i + 2) == Some(b"ssign");
+                }
+                _ => found.owner |= b[i..].starts_with(b"wner"),
+            }
+        }
+        found
     }
 }
 
@@ -706,6 +738,52 @@ mod tests {
         Inline {
             text: s,
             ..Inline::default()
+        }
+    }
+
+    #[test]
+    fn needles_match_the_substring_searches() {
+        for s in [
+            "",
+            "#12",
+            "Bug 123",
+            "bug\t123",
+            "debug it",
+            "owner: kim",
+            "OWNER: kim",
+            "assigned to ana",
+            "reassign",
+            "signed",
+            "ug ",
+            "wne",
+            "g#w",
+            "ssig",
+            "au g",
+            "Fix plug (Owner = x) #4",
+            "ssignssign wnerwner ug ug #",
+        ] {
+            let n = Needles::of(s);
+            assert_eq!(n.hash, s.contains('#'), "{s}");
+            assert_eq!(n.bug, s.contains("ug "), "{s}");
+            assert_eq!(n.owner, s.contains("wner") || s.contains("ssign"), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn needles_agree_on_token_soup(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "#", "g", "w", "u", " ", "ssi", "gn", "wn", "er", "ug", "s", "n", "é",
+                ]),
+                0..16,
+            )
+        ) {
+            let s = parts.concat();
+            let n = Needles::of(&s);
+            proptest::prop_assert_eq!(n.hash, s.contains('#'));
+            proptest::prop_assert_eq!(n.bug, s.contains("ug "));
+            proptest::prop_assert_eq!(n.owner, s.contains("wner") || s.contains("ssign"));
         }
     }
 
