@@ -32,15 +32,13 @@ fn ratio(text: &str, n: usize) -> (f64, f64, f64) {
         std::hint::black_box(run(bare, text));
         start.elapsed().as_secs_f64() * 1e3
     };
-    let mut pairs: Vec<(f64, f64)> = (0..n.max(1)).map(|_| (time(true), time(false))).collect();
-    let median = |mut v: Vec<f64>| {
+    let pairs: Vec<(f64, f64)> = (0..n.max(1)).map(|_| (time(true), time(false))).collect();
+    let median = |pick: &dyn Fn(&(f64, f64)) -> f64| {
+        let mut v: Vec<f64> = pairs.iter().map(pick).collect();
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let ratios = pairs.iter().map(|(b, p)| p / b).collect();
-    let bare = median(pairs.iter().map(|p| p.0).collect());
-    pairs.sort_by(|a, b| a.1.total_cmp(&b.1));
-    (bare, pairs[pairs.len() / 2].1, median(ratios))
+    (median(&|p| p.0), median(&|p| p.1), median(&|p| p.1 / p.0))
 }
 
 fn main() -> ExitCode {

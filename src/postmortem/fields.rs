@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::blocks::Inline;
 use super::text::{
-    collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, iso_date,
+    collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, has_digit, iso_date,
     starts_with_action_verb,
 };
 use super::trailing;
@@ -170,7 +170,7 @@ pub(crate) fn is_tracker_ref(text: &str) -> bool {
 /// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.
 pub(crate) fn normalize_due(text: &str) -> String {
     let t = text.trim().trim_end_matches(['.', ')', ']']);
-    if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 40 {
+    if !has_digit(t) || t.len() > 40 {
         return t.to_string();
     }
     if let Some(Some(_)) = iso_date(t) {
