@@ -11,6 +11,7 @@ mod timeline;
 mod trailing;
 mod twin;
 mod urls;
+mod wordkeys;
 
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};

@@ -1,0 +1,130 @@
+//! Word-start screens: whether some word of a text opens with one of a few ASCII keys, a cheap
+//! byte scan run before a regex that cannot match unless one does.
+//!
+//! A screen may pass text its regex then rejects, never the reverse. It reads ASCII letters,
+//! digits and `_` as word characters and every other byte as a boundary, so it finds a word start
+//! wherever a Unicode `\b` (or `^`, or a `\s`) could put one: after a non-ASCII letter it sees a
+//! start the regex would not, which only lets more text through. Case is folded for ASCII only;
+//! text holding one of the two characters Unicode folds to an ASCII letter (the Kelvin sign to
+//! `k`, the long s to `s`) always passes.
+
+/// Up to `N` keys of at most 8 bytes some word must open with, ASCII case folded.
+pub(crate) struct WordKeys<const N: usize> {
+    /// Each key as little-endian bytes, with the mask of its length.
+    packed: [(u64, u64); N],
+    /// For each first letter, the second letters some key goes on with (bit `c - b'a'`).
+    seconds: [u32; 26],
+}
+
+/// ASCII letters, digits and `_`.
+static WORD_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
+
+impl<const N: usize> WordKeys<N> {
+    /// `keys` are lowercase ASCII letters, 2 to 8 of them (checked when the screen is built).
+    pub(crate) const fn new(keys: [&'static str; N]) -> WordKeys<N> {
+        let mut packed = [(0u64, 0u64); N];
+        let mut seconds = [0u32; 26];
+        let mut i = 0;
+        while i < N {
+            let key = keys[i].as_bytes();
+            assert!(key.len() >= 2 && key.len() <= 8, "keys hold 2 to 8 letters");
+            let mut j = 0;
+            while j < key.len() {
+                assert!(
+                    key[j].is_ascii_lowercase(),
+                    "keys are lowercase ASCII letters"
+                );
+                packed[i].0 |= (key[j] as u64) << (8 * j);
+                packed[i].1 |= 0xff << (8 * j);
+                j += 1;
+            }
+            seconds[(key[0] - b'a') as usize] |= 1 << (key[1] - b'a');
+            i += 1;
+        }
+        WordKeys { packed, seconds }
+    }
+
+    /// Whether some word of `text` opens with a key (or the text holds a character that folds
+    /// to an ASCII letter).
+    pub(crate) fn any_in(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let mut after_word = false;
+        for (i, &b) in bytes.iter().enumerate() {
+            let is_word = WORD_BYTE[usize::from(b)];
+            if is_word && !after_word && self.opens_key(&bytes[i..]) {
+                return true;
+            }
+            after_word = is_word;
+        }
+        !text.is_ascii() && text.contains(['\u{212A}', '\u{17F}'])
+    }
+
+    fn opens_key(&self, word: &[u8]) -> bool {
+        // Setting bit 5 folds exactly the ASCII letters onto the lowercase ones: no other byte
+        // becomes a letter. Most words fail on their first two letters.
+        let letter = |i: usize| {
+            word.get(i)
+                .map(|&b| b | 0x20)
+                .filter(u8::is_ascii_lowercase)
+                .map(|l| l - b'a')
+        };
+        let (Some(first), Some(second)) = (letter(0), letter(1)) else {
+            return false;
+        };
+        if self.seconds[usize::from(first)] & (1 << second) == 0 {
+            return false;
+        }
+        let head = match word.get(..8) {
+            Some(head) => u64::from_le_bytes(head.try_into().unwrap_or_default()),
+            None => word
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+        };
+        let folded = head | 0x2020_2020_2020_2020;
+        self.packed.iter().any(|&(key, mask)| folded & mask == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: WordKeys<3> = WordKeys::new(["thank", "next", "mov"]);
+
+    #[test]
+    fn finds_keys_only_at_word_starts() {
+        assert!(KEYS.any_in("Thanks to the on-call team"));
+        assert!(KEYS.any_in("Again, THANK you"));
+        assert!(KEYS.any_in("the sync moved to Friday"));
+        assert!(KEYS.any_in("(next review) pending"));
+        assert!(KEYS.any_in("café next week"));
+        assert!(!KEYS.any_in("Remove the stale cache"));
+        assert!(!KEYS.any_in("context switches"));
+        assert!(!KEYS.any_in("_next"));
+        assert!(!KEYS.any_in(""));
+    }
+
+    #[test]
+    fn a_non_ascii_letter_before_a_key_still_counts_as_a_boundary() {
+        // Unicode `\b` sees no boundary inside "énext"; the screen does, which only lets more
+        // text through to the regex.
+        assert!(KEYS.any_in("énext"));
+    }
+
+    #[test]
+    fn characters_folding_to_ascii_letters_always_pass() {
+        assert!(KEYS.any_in("\u{212A}udos"));
+        assert!(KEYS.any_in("ſome text"));
+        assert!(!KEYS.any_in("résumé"));
+    }
+}
