@@ -131,7 +131,7 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
         return None;
     }
     let w = collapsed(trimmed);
-    if !STATUS_WORD.is_match(&w) {
+    if !is_status_word(&w) {
         return None;
     }
     let done_words = [
@@ -145,6 +145,44 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
         "shipped",
     ];
     Some(done_words.iter().any(|d| w.eq_ignore_ascii_case(d)))
+}
+
+/// What `STATUS_WORD` matches in whitespace-collapsed text (its only spaces are single ASCII
+/// ones), spelled out.
+const STATUS_WORDS: [&str; 21] = [
+    "done",
+    "todo",
+    "to do",
+    "doing",
+    "in progress",
+    "in-progress",
+    "wip",
+    "fixed",
+    "complete",
+    "completed",
+    "resolved",
+    "closed",
+    "open",
+    "pending",
+    "planned",
+    "not started",
+    "failed",
+    "blocked",
+    "ongoing",
+    "merged",
+    "shipped",
+];
+
+/// `STATUS_WORD.is_match` on collapsed text. ASCII text is compared with the list; other text
+/// goes to the pattern, as a non-ASCII letter may case-fold to an ASCII one (the Kelvin sign).
+fn is_status_word(collapsed: &str) -> bool {
+    if collapsed.is_ascii() {
+        STATUS_WORDS
+            .iter()
+            .any(|s| collapsed.eq_ignore_ascii_case(s))
+    } else {
+        STATUS_WORD.is_match(collapsed)
+    }
 }
 
 /// Whether a URL points at an issue tracker entry (GitHub issue/PR, Jira, Bugzilla...).
@@ -784,6 +822,56 @@ mod tests {
             proptest::prop_assert_eq!(n.hash, s.contains('#'));
             proptest::prop_assert_eq!(n.bug, s.contains("ug "));
             proptest::prop_assert_eq!(n.owner, s.contains("wner") || s.contains("ssign"));
+        }
+    }
+
+    /// The spelled-out status list reads collapsed text as the pattern does, on every pair of
+    /// words of its vocabulary (and near misses) joined by each kind of separator, in three cases.
+    #[test]
+    fn status_words_agree_with_the_pattern() {
+        let words = [
+            "",
+            "done",
+            "to",
+            "do",
+            "todo",
+            "doing",
+            "in",
+            "progress",
+            "wip",
+            "fixed",
+            "complete",
+            "completed",
+            "resolved",
+            "closed",
+            "open",
+            "pending",
+            "planned",
+            "not",
+            "started",
+            "failed",
+            "blocked",
+            "ongoing",
+            "merged",
+            "shipped",
+            "d",
+            "one",
+            "x",
+            "é",
+            "bloc\u{212A}ed",
+            "\u{17F}hipped",
+        ];
+        let separators = ["", " ", "  ", "-", "\t", "\u{a0}", " - "];
+        for a in words {
+            for sep in separators {
+                for b in words {
+                    let text = format!("{a}{sep}{b}");
+                    for text in [text.clone(), text.to_uppercase(), text.to_lowercase()] {
+                        let w = collapsed(&text);
+                        assert_eq!(is_status_word(&w), STATUS_WORD.is_match(&w), "{w:?}");
+                    }
+                }
+            }
         }
     }
 

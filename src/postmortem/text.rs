@@ -250,16 +250,24 @@ pub(crate) fn is_placeholder(title: &str) -> bool {
         || ((t.contains('{') || t.starts_with('<')) && BRACED.is_match(t))
 }
 
-/// The first characters `PLACEHOLDER` can match ("none", "n/a", "tbd", "fill in", "...", "—",
-/// "lorem", "[action item]"); non-ASCII passes, as it may case-fold to one of them.
+/// Whether `t` opens the way every `PLACEHOLDER` match does: with `.` or `-`, a non-ASCII
+/// character (a dash, an ellipsis), or one of the first words of its alternatives ("none",
+/// "n/a", "tbd", "fill in", "lorem", "[action item]"...). None of those words holds a letter
+/// that a non-ASCII character case-folds to (only `k` and `s` have one), so comparing ASCII
+/// letters is exact.
 fn opens_like_placeholder(t: &str) -> bool {
-    t.chars().next().is_some_and(|c| {
-        !c.is_ascii()
-            || matches!(
-                c.to_ascii_lowercase(),
-                'n' | 't' | 'f' | '.' | '-' | 'l' | '[' | 'a'
-            )
-    })
+    const FIRST_WORDS: [&str; 11] = [
+        "none", "n", "na", "tbd", "tba", "todo", "nothing", "fill", "to", "lorem", "action",
+    ];
+    match t.chars().next() {
+        None => false,
+        Some(c) if !c.is_ascii() || c == '.' || c == '-' => true,
+        Some(_) => {
+            let rest = t.strip_prefix('[').map_or(t, str::trim_start);
+            let word = &rest[..rest.bytes().take_while(u8::is_ascii_alphabetic).count()];
+            FIRST_WORDS.iter().any(|w| word.eq_ignore_ascii_case(w))
+        }
+    }
 }
 
 /// Base-form verbs that open an imperative action item ("Add alerts", "Document the process").
@@ -748,6 +756,75 @@ mod tests {
                 proptest::prop_assert!(ASIDE_KEYS.any_in(t), "{:?}", t);
             }
         }
+    }
+
+    /// The opening screen passes every title `PLACEHOLDER` matches, on each alternative's
+    /// opening joined to each ending, in three cases.
+    #[test]
+    fn placeholder_screen_passes_every_placeholder() {
+        let openings = [
+            "none",
+            "n/a",
+            "na",
+            "tbd",
+            "tba",
+            "todo",
+            "todo:",
+            "nothing",
+            "fill",
+            "to",
+            "lorem",
+            "action",
+            "[action",
+            "[ action",
+            "[\u{a0}action",
+            "...",
+            "-",
+            "—",
+            "…",
+            "add",
+            "tod",
+            "non",
+            "",
+            "[",
+            "é",
+        ];
+        let endings = [
+            "",
+            ".",
+            " yet",
+            " so far",
+            " identified",
+            " at this time",
+            " in",
+            " me in",
+            " be decided",
+            " be determined",
+            " be filled in",
+            " fill in",
+            " fill me in later",
+            " ipsum dolor",
+            " item",
+            " item]",
+            "--",
+            "..",
+            "—",
+            " x",
+        ];
+        for a in openings {
+            for b in endings {
+                let title = format!("{a}{b}");
+                for t in [title.clone(), title.to_uppercase(), title.to_lowercase()] {
+                    let t = t.trim();
+                    if PLACEHOLDER.is_match(t) {
+                        assert!(opens_like_placeholder(t), "{t:?}");
+                    }
+                }
+            }
+        }
+        assert!(is_placeholder("TBD"));
+        assert!(is_placeholder("[Action item]"));
+        assert!(!is_placeholder("Add a canary for the config push"));
     }
 
     #[test]
