@@ -11,6 +11,7 @@ use super::text::{
     collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, has_digit, iso_date,
     starts_with_action_verb,
 };
+use super::tracker_url;
 use super::trailing;
 use super::twin::Twin;
 use super::urls;
@@ -68,7 +69,7 @@ static TRACKER_REF: LazyLock<Twin> = LazyLock::new(|| {
     )
 });
 
-static TRACKER_URL: LazyLock<Twin> = LazyLock::new(|| {
+pub(crate) static TRACKER_URL: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?i)^https?://\S*?(/(issues|pull|pulls|merge_requests)(/\d+)?\b|/browse/[A-Z][A-Z0-9]+-\d+|show_bug\.cgi\?id=\d+|crbug\.com/\d+|/tickets?/\d+)",
     )
@@ -192,7 +193,7 @@ pub(crate) fn is_tracker_url(url: &str) -> bool {
         .as_bytes()
         .get(..4)
         .is_some_and(|p| p.eq_ignore_ascii_case(b"http"));
-    http && TRACKER_URL.is_match(url)
+    http && tracker_url::matches(url).unwrap_or_else(|| TRACKER_URL.is_match(url))
 }
 
 pub(crate) fn is_tracker_ref(text: &str) -> bool {
