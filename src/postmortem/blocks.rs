@@ -113,6 +113,15 @@ pub(crate) type Seg = (u32, u32);
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Spans {
     text: Seg,
+    /// One plus the index of the block's `Marks` in `Store::marks`; 0 when it has none. Most
+    /// blocks have no bold, struck, linked or `<br>` text: keeping those four ranges apart
+    /// makes a block 28 bytes smaller, and every pass over the block list reads less memory.
+    marks: u32,
+}
+
+/// Where one block's (or cell's) bold, struck, link and `<br>` spans sit in the arenas.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Marks {
     strong: Seg,
     struck: Seg,
     links: Seg,
@@ -169,16 +178,27 @@ struct Store<'a> {
     struck: Vec<(usize, usize)>,
     links: Vec<Link<'a>>,
     breaks: Vec<usize>,
+    marks: Vec<Marks>,
 }
 
 impl Store<'_> {
     fn view(&self, s: &Spans) -> Inline<'_> {
+        let text = self.text.get(range(s.text)).unwrap_or("");
+        let Some(m) = (s.marks as usize)
+            .checked_sub(1)
+            .and_then(|i| self.marks.get(i))
+        else {
+            return Inline {
+                text,
+                ..Inline::default()
+            };
+        };
         Inline {
-            text: self.text.get(range(s.text)).unwrap_or(""),
-            strong: self.strong.get(range(s.strong)).unwrap_or(&[]),
-            struck: self.struck.get(range(s.struck)).unwrap_or(&[]),
-            links: self.links.get(range(s.links)).unwrap_or(&[]),
-            html_breaks: self.breaks.get(range(s.breaks)).unwrap_or(&[]),
+            text,
+            strong: self.strong.get(range(m.strong)).unwrap_or(&[]),
+            struck: self.struck.get(range(m.struck)).unwrap_or(&[]),
+            links: self.links.get(range(m.links)).unwrap_or(&[]),
+            html_breaks: self.breaks.get(range(m.breaks)).unwrap_or(&[]),
         }
     }
 }
@@ -239,6 +259,7 @@ impl Doc<'_> {
             struck,
             links,
             breaks,
+            marks,
         } = self.store;
         Doc {
             blocks: self.blocks,
@@ -256,6 +277,7 @@ impl Doc<'_> {
                     })
                     .collect(),
                 breaks,
+                marks,
             },
             cells: self.cells,
         }
@@ -290,6 +312,19 @@ fn push_str_seg(arena: &mut String, seg: &mut Seg, s: &str) {
     }
     arena.push_str(s);
     seg.1 = pos(arena.len());
+}
+
+/// The spans text goes to for `target` (borrowing only the lists, so the arenas stay free).
+fn spans_of<'s>(
+    target: Target,
+    blocks: &'s mut [Block],
+    cells: &'s mut [Spans],
+) -> Option<&'s mut Spans> {
+    match target {
+        Target::None => None,
+        Target::Block(b) => blocks.get_mut(b).map(|b| &mut b.spans),
+        Target::Cell(c) => cells.get_mut(c),
+    }
 }
 
 enum Frame {
@@ -640,8 +675,8 @@ impl<'a> Walker<'a> {
                 {
                     let end = self.current_len();
                     let span = (start.min(end), end);
-                    self.record(|store, spans| {
-                        push_seg(&mut store.strong, &mut spans.strong, span)
+                    self.record(|store, marks| {
+                        push_seg(&mut store.strong, &mut marks.strong, span)
                     });
                 }
             }
@@ -651,8 +686,8 @@ impl<'a> Walker<'a> {
                 {
                     let end = self.current_len();
                     let span = (start.min(end), end);
-                    self.record(|store, spans| {
-                        push_seg(&mut store.struck, &mut spans.struck, span)
+                    self.record(|store, marks| {
+                        push_seg(&mut store.struck, &mut marks.struck, span)
                     });
                 }
             }
@@ -664,7 +699,7 @@ impl<'a> Walker<'a> {
                         end,
                         url,
                     };
-                    self.record(|store, spans| push_seg(&mut store.links, &mut spans.links, link));
+                    self.record(|store, marks| push_seg(&mut store.links, &mut marks.links, link));
                 }
             }
             _ => {}
@@ -691,15 +726,35 @@ impl<'a> Walker<'a> {
         self.target
     }
 
-    /// Records into the current target's spans, if text goes anywhere right now.
-    fn record(&mut self, f: impl FnOnce(&mut Store<'a>, &mut Spans)) {
-        let spans = match self.resolve_target() {
-            Target::None => None,
-            Target::Block(b) => self.blocks.get_mut(b).map(|b| &mut b.spans),
-            Target::Cell(c) => self.cells.get_mut(c),
+    /// The current target's spans, if text goes anywhere right now.
+    fn target_spans(&mut self) -> Option<&mut Spans> {
+        let target = self.resolve_target();
+        spans_of(target, &mut self.blocks, &mut self.cells)
+    }
+
+    /// Records into the current target's marks (made on first use), if text goes anywhere.
+    fn record(&mut self, f: impl FnOnce(&mut Store<'a>, &mut Marks)) {
+        let Some(index) = self.target_spans().map(|spans| spans.marks) else {
+            return;
         };
-        if let Some(spans) = spans {
-            f(&mut self.store, spans);
+        let index = match (index as usize).checked_sub(1) {
+            Some(i) => i,
+            None => {
+                self.store.marks.push(Marks::default());
+                let made = pos(self.store.marks.len());
+                if let Some(spans) = self.target_spans() {
+                    spans.marks = made;
+                }
+                made as usize - 1
+            }
+        };
+        // Marks are small and `Copy`: taken out so `f` can grow the arenas beside them.
+        let Some(mut marks) = self.store.marks.get(index).copied() else {
+            return;
+        };
+        f(&mut self.store, &mut marks);
+        if let Some(slot) = self.store.marks.get_mut(index) {
+            *slot = marks;
         }
     }
 
@@ -712,7 +767,7 @@ impl<'a> Walker<'a> {
     }
 
     fn push_break(&mut self, at: usize) {
-        self.record(|store, spans| push_seg(&mut store.breaks, &mut spans.breaks, at));
+        self.record(|store, marks| push_seg(&mut store.breaks, &mut marks.breaks, at));
     }
 
     fn push_text(&mut self, t: &str) {
@@ -720,6 +775,9 @@ impl<'a> Walker<'a> {
         if self.skip > 0 || self.quote_depth > 0 {
             return;
         }
-        self.record(|store, spans| push_str_seg(&mut store.text, &mut spans.text, t));
+        let target = self.resolve_target();
+        if let Some(spans) = spans_of(target, &mut self.blocks, &mut self.cells) {
+            push_str_seg(&mut self.store.text, &mut spans.text, t);
+        }
     }
 }
