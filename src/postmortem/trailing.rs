@@ -55,6 +55,9 @@ pub(crate) fn due(title: &str) -> Option<Annotation> {
 
 /// "[P1]", "priority: high", "- p2": the priority, normalized.
 pub(crate) fn priority(title: &str) -> Option<Annotation> {
+    if !ends_in_priority_word(title) {
+        return None;
+    }
     let m = TRAILING_PRIORITY.find(title)?;
     let value = match priority_word(m.as_str()) {
         Some(word) => normalize_priority(word),
@@ -64,6 +67,23 @@ pub(crate) fn priority(title: &str) -> Option<Annotation> {
         }),
     };
     Some((m.start(), value))
+}
+
+/// The words a `TRAILING_PRIORITY` match ends in, before its closing brackets and stops.
+const PRIORITY_WORDS: [&str; 8] = ["p0", "p1", "p2", "p3", "p4", "high", "medium", "low"];
+
+/// Whether `title` ends the way every `TRAILING_PRIORITY` match does: a priority word, then
+/// only spaces, brackets and stops (the pattern allows fewer, so this may pass more). No
+/// non-ASCII character case-folds to a letter of those words, so comparing ASCII is exact.
+fn ends_in_priority_word(title: &str) -> bool {
+    let t =
+        title.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ';' | ')' | ']'));
+    PRIORITY_WORDS.iter().any(|w| {
+        t.len()
+            .checked_sub(w.len())
+            .and_then(|start| t.as_bytes().get(start..))
+            .is_some_and(|end| end.eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 /// `s` without a leading `word`, compared ASCII case-insensitively.
@@ -137,7 +157,6 @@ fn due_value(m: &str) -> Option<&str> {
 
 /// The priority word of a `TRAILING_PRIORITY` match, or `None` when unsure.
 fn priority_word(m: &str) -> Option<&str> {
-    const WORDS: [&str; 8] = ["p0", "p1", "p2", "p3", "p4", "high", "medium", "low"];
     // The bracketed form closes like the other annotations; the other forms end in the word.
     let s = without_closing(m);
     let run = s.len()
@@ -150,7 +169,7 @@ fn priority_word(m: &str) -> Option<&str> {
     let word = after_word(run, "priority")
         .filter(|w| !w.is_empty())
         .unwrap_or(run);
-    WORDS
+    PRIORITY_WORDS
         .iter()
         .any(|w| word.eq_ignore_ascii_case(w))
         .then_some(word)
