@@ -177,12 +177,8 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     let found = if let Some((at, rest)) = own {
                         pending_at = None;
                         Some((at, rest.to_string()))
-                    } else if let Some((at, _)) = pending_at.take() {
-                        Some((at, line.to_string()))
-                    } else if in_timeline {
-                        leading_time(line).map(|(at, rest)| (at, rest.to_string()))
                     } else {
-                        None
+                        pending_at.take().map(|(at, _)| (at, line.to_string()))
                     }
                     .or_else(|| {
                         if line.len() > 200 || !KEY_EVENT.is_match(line) {
