@@ -224,6 +224,11 @@ impl Doc<'_> {
         self.store.view(&block.spans)
     }
 
+    /// The block's text alone (cheaper than `inline` when the spans are not needed).
+    pub(crate) fn text(&self, block: &Block) -> &str {
+        self.store.text.get(range(block.spans.text)).unwrap_or("")
+    }
+
     /// The text of every block and cell, back to back (and perhaps stale copies): a needle
     /// that does not occur here occurs in no block.
     pub(crate) fn all_text(&self) -> &str {

@@ -243,7 +243,7 @@ impl Extractor<'_> {
                     }
                     match self.heading_item {
                         Some((sec, f)) if sec == self.secs.of_block[i] => {
-                            let text = self.doc.inline(block).text;
+                            let text = self.doc.text(block);
                             self.add_detail(f, text);
                         }
                         _ => self.top_paragraph(i),
@@ -539,7 +539,7 @@ impl Extractor<'_> {
     fn inner_paragraph(&mut self, i: usize, container: usize) {
         match self.roles.get(container).copied().unwrap_or(Role::Unset) {
             Role::Item(f) | Role::Detail(f) => {
-                let text = self.doc.inline(&self.doc.blocks[i]).text;
+                let text = self.doc.text(&self.doc.blocks[i]);
                 self.add_detail(f, text);
             }
             Role::Group(Ctx::Action) => {

@@ -147,7 +147,7 @@ fn front_matter_title(meta: Option<&str>) -> Option<String> {
 fn first_heading(doc: &blocks::Doc) -> Option<String> {
     let headings = doc.blocks.iter().filter_map(|b| match b.kind {
         blocks::Kind::Heading { level } if !b.quoted => {
-            let t = text::collapse_ws(doc.inline(b).text);
+            let t = text::collapse_ws(doc.text(b));
             (!t.is_empty()).then_some((level, t))
         }
         _ => None,
@@ -190,7 +190,7 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
         .iter()
         .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
         .map(|b| {
-            let t = text::collapsed(doc.inline(b).text);
+            let t = text::collapsed(doc.text(b));
             let is_incident = INCIDENT_HEADING.is_match(&t);
             (b.line(), t, is_incident)
         })

@@ -226,7 +226,7 @@ pub(crate) fn build(doc: &Doc) -> Sections {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
-            let title = doc.inline(block).text.trim();
+            let title = doc.text(block).trim();
             let reading = readings.entry(title).or_insert_with(|| HeadingReading {
                 own: classify(title),
                 says_done: None,

@@ -120,11 +120,11 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
         match &block.kind {
             Kind::Heading { .. } => {
                 pending_at = None;
-                let inline = doc.inline(block);
-                if !has_digit(inline.text) {
+                let text = doc.text(block);
+                if !has_digit(text) {
                     continue;
                 }
-                let t = collapsed(inline.text);
+                let t = collapsed(text);
                 if let Some(d) = leading_date(&t) {
                     date = Some(d);
                 }
@@ -137,12 +137,12 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 }
             }
             Kind::Paragraph | Kind::Item { .. } => {
-                let inline = doc.inline(block);
-                let text = inline.text;
+                let text = doc.text(block);
                 // Only lines with a digit, or the line after a bare time heading, are read.
                 if pending_at.is_none() && !has_digit(text) {
                     continue;
                 }
+                let inline = doc.inline(block);
                 let mut offset = 0;
                 let mut n = 0;
                 for piece in split_lines(text) {
@@ -302,7 +302,7 @@ pub(crate) fn time_to_resolve(
         if !any_hit_within(&hits, doc.text_range(block)) {
             continue;
         }
-        let text = doc.inline(block).text;
+        let text = doc.text(block);
         if !has_digit(text) {
             continue;
         }
