@@ -575,8 +575,8 @@ pub(crate) fn is_aside(s: &str) -> bool {
 /// Every alternative of `ASIDE` holds one of these words at a word start (after `^`, `\b` or
 /// `\s`), so text without one cannot match.
 const ASIDE_KEYS: WordKeys<16> = WordKeys::new([
-    "thank", "kudos", "shout", "cheers", "apolog", "sorry", "tracked", "duplicat", "captur",
-    "filed", "scope", "question", "next", "mov", "resched", "revisit",
+    "apolog", "captur", "cheers", "duplicat", "filed", "kudos", "mov", "next", "question",
+    "resched", "revisit", "scope", "shout", "sorry", "thank", "tracked",
 ]);
 
 static REVIEW_STEP: LazyLock<Twin> = LazyLock::new(|| {

@@ -8,10 +8,13 @@
 //! text holding one of the two characters Unicode folds to an ASCII letter (the Kelvin sign to
 //! `k`, the long s to `s`) always passes.
 
-/// Up to `N` keys of at most 8 bytes some word must open with, ASCII case folded.
+/// `N` keys of at most 8 bytes some word must open with, ASCII case folded.
 pub(crate) struct WordKeys<const N: usize> {
-    /// Each key as little-endian bytes, with the mask of its length.
+    /// Each key as little-endian bytes, with the mask of its length, in the order given
+    /// (sorted by first letter).
     packed: [(u64, u64); N],
+    /// For each first letter, where its keys sit in `packed`.
+    buckets: [(u16, u16); 26],
     /// For each first letter, the second letters some key goes on with (bit `c - b'a'`).
     seconds: [u32; 26],
 }
@@ -29,14 +32,21 @@ static WORD_BYTE: [bool; 256] = {
 };
 
 impl<const N: usize> WordKeys<N> {
-    /// `keys` are lowercase ASCII letters, 2 to 8 of them (checked when the screen is built).
+    /// `keys` are lowercase ASCII letters, 2 to 8 of them, sorted by their first letter
+    /// (checked when the screen is built).
     pub(crate) const fn new(keys: [&'static str; N]) -> WordKeys<N> {
+        assert!(N <= u16::MAX as usize, "at most 65535 keys");
         let mut packed = [(0u64, 0u64); N];
         let mut seconds = [0u32; 26];
+        let mut buckets = [(0u16, 0u16); 26];
         let mut i = 0;
         while i < N {
             let key = keys[i].as_bytes();
             assert!(key.len() >= 2 && key.len() <= 8, "keys hold 2 to 8 letters");
+            assert!(
+                i == 0 || keys[i - 1].as_bytes()[0] <= key[0],
+                "keys are sorted by first letter"
+            );
             let mut j = 0;
             while j < key.len() {
                 assert!(
@@ -47,10 +57,19 @@ impl<const N: usize> WordKeys<N> {
                 packed[i].1 |= 0xff << (8 * j);
                 j += 1;
             }
-            seconds[(key[0] - b'a') as usize] |= 1 << (key[1] - b'a');
+            let first = (key[0] - b'a') as usize;
+            seconds[first] |= 1 << (key[1] - b'a');
+            if buckets[first].1 == 0 {
+                buckets[first].0 = i as u16;
+            }
+            buckets[first].1 = i as u16 + 1;
             i += 1;
         }
-        WordKeys { packed, seconds }
+        WordKeys {
+            packed,
+            buckets,
+            seconds,
+        }
     }
 
     /// Whether some word of `text` opens with a key (or the text holds a character that folds
@@ -91,7 +110,12 @@ impl<const N: usize> WordKeys<N> {
                 .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
         };
         let folded = head | 0x2020_2020_2020_2020;
-        self.packed.iter().any(|&(key, mask)| folded & mask == key)
+        let (start, end) = self.buckets[usize::from(first)];
+        self.packed
+            .get(usize::from(start)..usize::from(end))
+            .unwrap_or(&[])
+            .iter()
+            .any(|&(key, mask)| folded & mask == key)
     }
 }
 
@@ -99,7 +123,7 @@ impl<const N: usize> WordKeys<N> {
 mod tests {
     use super::*;
 
-    const KEYS: WordKeys<3> = WordKeys::new(["thank", "next", "mov"]);
+    const KEYS: WordKeys<3> = WordKeys::new(["mov", "next", "thank"]);
 
     #[test]
     fn finds_keys_only_at_word_starts() {
