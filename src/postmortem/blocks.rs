@@ -213,6 +213,9 @@ impl Spans {
 #[derive(Debug, Default)]
 pub(crate) struct Doc<'a> {
     pub blocks: Vec<Block>,
+    /// Indexes of the heading blocks, in order: the passes that read only headings skip the
+    /// rest of a long block list.
+    headings: Vec<u32>,
     pub metadata: Option<String>,
     store: Store<'a>,
     cells: Vec<Spans>,
@@ -222,6 +225,13 @@ impl Doc<'_> {
     /// The block's text and inline spans.
     pub(crate) fn inline(&self, block: &Block) -> Inline<'_> {
         self.store.view(&block.spans)
+    }
+
+    /// The heading blocks, in document order.
+    pub(crate) fn headings(&self) -> impl Iterator<Item = &Block> {
+        self.headings
+            .iter()
+            .filter_map(|&i| self.blocks.get(i as usize))
     }
 
     /// The block's text alone (cheaper than `inline` when the spans are not needed).
@@ -268,6 +278,7 @@ impl Doc<'_> {
         } = self.store;
         Doc {
             blocks: self.blocks,
+            headings: self.headings,
             metadata: self.metadata,
             store: Store {
                 text,
@@ -350,6 +361,7 @@ enum Target {
 struct Walker<'a> {
     source: &'a str,
     blocks: Vec<Block>,
+    headings: Vec<u32>,
     cells: Vec<Spans>,
     store: Store<'a>,
     frames: Vec<Frame>,
@@ -381,6 +393,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
         // peak cross glibc's trim threshold: memory went back to the kernel after every parse
         // and came back as page faults (~170 per corpus parse) in the next.
         blocks: Vec::with_capacity(count_newlines(text.as_bytes()) / 2 + 1),
+        headings: Vec::new(),
         store: Store {
             text: String::with_capacity(text.len()),
             ..Store::default()
@@ -444,6 +457,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
     }
     Doc {
         blocks: w.blocks,
+        headings: w.headings,
         metadata,
         store: w.store,
         cells: w.cells,
@@ -517,6 +531,7 @@ impl<'a> Walker<'a> {
             }
             Tag::Heading { level, .. } => {
                 let id = self.new_block(Kind::Heading { level: level as u8 }, range.start);
+                self.headings.push(pos(id));
                 self.target = Target::Block(id);
             }
             Tag::List(start) => {

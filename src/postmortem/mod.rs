@@ -145,7 +145,7 @@ fn front_matter_title(meta: Option<&str>) -> Option<String> {
 }
 
 fn first_heading(doc: &blocks::Doc) -> Option<String> {
-    let headings = doc.blocks.iter().filter_map(|b| match b.kind {
+    let headings = doc.headings().filter_map(|b| match b.kind {
         blocks::Kind::Heading { level } if !b.quoted => {
             let t = text::collapse_ws(doc.text(b));
             (!t.is_empty()).then_some((level, t))
@@ -174,9 +174,8 @@ static INCIDENT_HEADING: LazyLock<Twin> = LazyLock::new(|| {
 /// used at least twice (a lone page title above them is skipped), where at least two and most
 /// of those headings name a date or an incident.
 fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
-    let blocks = &doc.blocks;
     let mut per_level = [0usize; 7];
-    for b in blocks {
+    for b in doc.headings() {
         if let blocks::Kind::Heading { level } = b.kind
             && !b.quoted
         {
@@ -186,8 +185,8 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
     let Some(level) = (1..=6u8).find(|&l| per_level[usize::from(l)] >= 2) else {
         return Vec::new();
     };
-    let top: Vec<(usize, Cow<'_, str>, bool)> = blocks
-        .iter()
+    let top: Vec<(usize, Cow<'_, str>, bool)> = doc
+        .headings()
         .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
         .map(|b| {
             let t = text::collapsed(doc.text(b));

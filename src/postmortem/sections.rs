@@ -281,19 +281,19 @@ pub(crate) fn build(doc: &Doc) -> Sections {
             });
             open.push(sections.len() - 1);
         }
-        of_block.push(open.last().copied().unwrap_or(0));
-    }
-    for (i, block) in blocks.iter().enumerate() {
-        if block.quoted || !matches!(block.kind, Kind::Item { .. } | Kind::TableRow { .. }) {
-            continue;
-        }
-        let mut s = Some(of_block[i]);
-        while let Some(idx) = s {
-            if sections[idx].has_structure {
-                break;
+        let current = open.last().copied().unwrap_or(0);
+        of_block.push(current);
+        // Items and table rows give their section and its ancestors structure (a union over
+        // the blocks: marking as they come gives what a second pass would).
+        if !block.quoted && matches!(block.kind, Kind::Item { .. } | Kind::TableRow { .. }) {
+            let mut s = Some(current);
+            while let Some(idx) = s {
+                if sections[idx].has_structure {
+                    break;
+                }
+                sections[idx].has_structure = true;
+                s = sections[idx].parent;
             }
-            sections[idx].has_structure = true;
-            s = sections[idx].parent;
         }
     }
     Sections { sections, of_block }
