@@ -95,6 +95,8 @@ pub(crate) enum Kind {
         list: u32,
         /// Block index of the enclosing item.
         parent: Option<u32>,
+        /// Some list item sits inside this one.
+        has_children: bool,
     },
     TableRow {
         table: u32,
@@ -216,6 +218,8 @@ pub(crate) struct Doc<'a> {
     /// Indexes of the heading blocks, in order: the passes that read only headings skip the
     /// rest of a long block list.
     headings: Vec<u32>,
+    /// How many list items and table rows the blocks hold.
+    pub items_and_rows: usize,
     pub metadata: Option<String>,
     store: Store<'a>,
     cells: Vec<Spans>,
@@ -279,6 +283,7 @@ impl Doc<'_> {
         Doc {
             blocks: self.blocks,
             headings: self.headings,
+            items_and_rows: self.items_and_rows,
             metadata: self.metadata,
             store: Store {
                 text,
@@ -362,6 +367,7 @@ struct Walker<'a> {
     source: &'a str,
     blocks: Vec<Block>,
     headings: Vec<u32>,
+    items_and_rows: usize,
     cells: Vec<Spans>,
     store: Store<'a>,
     frames: Vec<Frame>,
@@ -394,6 +400,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
         // and came back as page faults (~170 per corpus parse) in the next.
         blocks: Vec::with_capacity(count_newlines(text.as_bytes()) / 2 + 1),
         headings: Vec::new(),
+        items_and_rows: 0,
         store: Store {
             text: String::with_capacity(text.len()),
             ..Store::default()
@@ -458,6 +465,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
     Doc {
         blocks: w.blocks,
         headings: w.headings,
+        items_and_rows: w.items_and_rows,
         metadata,
         store: w.store,
         cells: w.cells,
@@ -549,6 +557,13 @@ impl<'a> Walker<'a> {
                     _ => (false, 0),
                 };
                 let parent = self.innermost_item_block().map(pos);
+                if let Some(Kind::Item { has_children, .. }) = parent
+                    .and_then(|p| self.blocks.get_mut(p as usize))
+                    .map(|b| &mut b.kind)
+                {
+                    *has_children = true;
+                }
+                self.items_and_rows += 1;
                 let depth = pos(self.items.len());
                 let block = self.new_block(
                     Kind::Item {
@@ -557,6 +572,7 @@ impl<'a> Walker<'a> {
                         task: None,
                         list,
                         parent,
+                        has_children: false,
                     },
                     range.start,
                 );
@@ -608,6 +624,7 @@ impl<'a> Walker<'a> {
     }
 
     fn start_row(&mut self, start: usize) {
+        self.items_and_rows += 1;
         let header = self.in_head;
         let table = self.tables;
         self.new_block(

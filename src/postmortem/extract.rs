@@ -59,7 +59,6 @@ struct Extractor<'a> {
     secs: &'a Sections,
     fallback: bool,
     roles: Vec<Role>,
-    has_children: Vec<bool>,
     out: Vec<FollowUp>,
     tail: Option<Tail>,
     table: Option<(u32, TableMode)>,
@@ -79,31 +78,15 @@ struct Extractor<'a> {
 
 /// Extracts the follow-ups of a parsed document, in document order.
 pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<FollowUp> {
-    let mut has_children = vec![false; doc.blocks.len()];
-    // Items and table rows bound the follow-ups (prose lines aside): reserving for them keeps
-    // a long list from being copied as it grows.
-    let mut items = 0;
-    for block in &doc.blocks {
-        if let Kind::Item {
-            parent: Some(p), ..
-        } = block.kind
-            && let Some(slot) = has_children.get_mut(p as usize)
-        {
-            *slot = true;
-        }
-        items += usize::from(matches!(
-            block.kind,
-            Kind::Item { .. } | Kind::TableRow { .. }
-        ));
-    }
     let mut ex = Extractor {
         doc,
         source,
         secs,
         fallback: !has_action_content(doc, secs),
         roles: vec![Role::Unset; doc.blocks.len()],
-        has_children,
-        out: Vec::with_capacity(items),
+        // Items and table rows bound the follow-ups (prose lines aside): reserving for them
+        // keeps a long list from being copied as it grows.
+        out: Vec::with_capacity(doc.items_and_rows),
         tail: None,
         table: None,
         heading_item: None,
@@ -460,7 +443,14 @@ impl Extractor<'_> {
                     return;
                 }
                 Class::Neutral => {
-                    if (d.label_only || colon_label) && self.has_children[i] {
+                    let has_children = matches!(
+                        block.kind,
+                        Kind::Item {
+                            has_children: true,
+                            ..
+                        }
+                    );
+                    if (d.label_only || colon_label) && has_children {
                         self.roles[i] = Role::Group(ctx);
                         return;
                     }
