@@ -298,7 +298,13 @@ pub(crate) fn time_to_resolve(
         .find_iter(doc.all_text())
         .map(|m| (m.start(), m.end()))
         .collect();
-    for block in &doc.blocks {
+    // Most documents state no figure: then no block needs a look.
+    let blocks = if hits.is_empty() {
+        &[][..]
+    } else {
+        &doc.blocks[..]
+    };
+    for block in blocks {
         if !any_hit_within(&hits, doc.text_range(block)) {
             continue;
         }
