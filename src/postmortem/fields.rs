@@ -40,6 +40,7 @@ pub(crate) struct Derived {
     pub link_only: bool,
 }
 
+/// Spelled out in `STATUS_WORDS` for ASCII text: keep the two in step.
 static STATUS_WORD: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?i)^(done|todo|to\s*do|doing|in[\s-]progress|wip|fixed|complete|completed|resolved|closed|open|pending|planned|not\s+started|failed|blocked|ongoing|merged|shipped)$",
@@ -69,6 +70,8 @@ static TRACKER_REF: LazyLock<Twin> = LazyLock::new(|| {
     )
 });
 
+/// Read by hand on ASCII URLs (`tracker_url.rs`): a change here needs the same change there,
+/// and its tokens in that module's property test.
 pub(crate) static TRACKER_URL: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?i)^https?://\S*?(/(issues|pull|pulls|merge_requests)(/\d+)?\b|/browse/[A-Z][A-Z0-9]+-\d+|show_bug\.cgi\?id=\d+|crbug\.com/\d+|/tickets?/\d+)",

@@ -98,7 +98,8 @@ static KIND_WORD: LazyLock<Regex> =
 /// How many vocabularies `VOCABULARY` holds.
 const VOCABULARIES: usize = 5;
 
-/// All vocabularies in one set, so a heading is scanned once.
+/// All vocabularies in one set, so a heading is scanned once. A new alternative in any of them
+/// needs its word in `VOCABULARY_KEYS` and a phrase in `vocabulary_screen_passes_every_match`.
 static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| {
     let patterns: [&str; VOCABULARIES] = [
         NOT_ACTION_WORDS.as_str(),

@@ -232,6 +232,7 @@ pub(crate) fn statement_lines(s: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// A new alternative may need its first word in `opens_like_placeholder`.
 static PLACEHOLDER: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?ix)^(
@@ -546,6 +547,7 @@ pub(crate) fn is_narrative(s: &str) -> bool {
     NARRATIVE.is_match(s.trim())
 }
 
+/// A new alternative needs its word in `ASIDE_KEYS` and a phrase in the screen's test.
 static ASIDE: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?ix)

@@ -24,6 +24,7 @@ static TRAILING_DUE: LazyLock<Twin> = LazyLock::new(|| {
     )
 });
 
+/// Every match ends in one of `PRIORITY_WORDS` (checked before the search): keep them in step.
 static TRAILING_PRIORITY: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?i)[\s,;\-–—]*(?:[(\[]\s*(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low)\s*[)\]]|\bpriority\s*[:=]\s*(p[0-4]|high|medium|low)|[\s,;\-–—]\s*(p[0-4]))\s*[.;]?\s*$",
