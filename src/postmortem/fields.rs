@@ -191,12 +191,7 @@ fn is_status_word(collapsed: &str) -> bool {
 
 /// Whether a URL points at an issue tracker entry (GitHub issue/PR, Jira, Bugzilla...).
 pub(crate) fn is_tracker_url(url: &str) -> bool {
-    // The pattern opens with `https?://`: most link targets and words fail on the first bytes.
-    let http = url
-        .as_bytes()
-        .get(..4)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"http"));
-    http && tracker_url::matches(url).unwrap_or_else(|| TRACKER_URL.is_match(url))
+    tracker_url::matches(url).unwrap_or_else(|| TRACKER_URL.is_match(url))
 }
 
 pub(crate) fn is_tracker_ref(text: &str) -> bool {

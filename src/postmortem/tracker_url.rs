@@ -6,16 +6,20 @@
 //! Only whether it matches is needed, which makes `(/\d+)?` moot (a `/` after the word is a
 //! word boundary anyway) and lets each ending be tested on its own.
 
-/// Whether `url` matches the tracker pattern, for ASCII `url`; `None` for other text, where the
-/// pattern's Unicode classes and case folding decide.
+use super::twin::{is_space_byte, is_word_byte};
+
+/// Whether `url` matches the tracker pattern: `Some(false)` for text not opening with "http"
+/// (most link targets and words; no non-ASCII character case-folds to `h`, `t` or `p`), the
+/// answer for other ASCII text, and `None` for other text, where the pattern's Unicode classes
+/// and case folding decide.
 pub(crate) fn matches(url: &str) -> Option<bool> {
-    if !url.is_ascii() {
-        return None;
-    }
     let b = url.as_bytes();
     let Some(scheme) = b.get(..4).filter(|s| s.eq_ignore_ascii_case(b"http")) else {
         return Some(false);
     };
+    if !url.is_ascii() {
+        return None;
+    }
     let mut at = scheme.len();
     if b.get(at).is_some_and(|c| c.eq_ignore_ascii_case(&b's')) {
         at += 1;
@@ -26,19 +30,9 @@ pub(crate) fn matches(url: &str) -> Option<bool> {
     let start = at + 3;
     let end = b[start..]
         .iter()
-        .position(|c| is_space(*c))
+        .position(|&c| is_space_byte(c))
         .map_or(b.len(), |n| start + n);
     Some((start..end).any(|p| ending_at(b, p)))
-}
-
-/// `\s` on ASCII.
-fn is_space(c: u8) -> bool {
-    matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
-}
-
-/// `\w` on ASCII.
-fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
 }
 
 /// The rest of `b` after `prefix` at `p`, ASCII case folded.
@@ -60,7 +54,8 @@ fn ending_at(b: &[u8], p: usize) -> bool {
             let word_ends = ["/issues", "/pull", "/pulls", "/merge_requests"]
                 .into_iter()
                 .any(|w| {
-                    after(b, p, w).is_some_and(|rest| !rest.first().is_some_and(|&c| is_word(c)))
+                    after(b, p, w)
+                        .is_some_and(|rest| !rest.first().is_some_and(|&c| is_word_byte(c)))
                 });
             word_ends
                 || after(b, p, "/browse/").is_some_and(browse_key)
@@ -124,6 +119,9 @@ mod tests {
             assert_eq!(matches(url), Some(false), "{url}");
         }
         assert_eq!(matches("https://exämple.com/issues/1"), None);
+        // Text not opening with "http" is settled at once, ASCII or not.
+        assert_eq!(matches("équipe"), Some(false));
+        assert_eq!(matches("#12"), Some(false));
     }
 
     proptest::proptest! {

@@ -18,6 +18,17 @@ fn twin_applies(haystack: &str) -> bool {
     haystack.is_ascii() || !NON_ASCII_WORD_OR_SPACE.is_match(haystack)
 }
 
+/// `\s` of the ASCII twins, on a byte: tab, line feed, vertical tab, form feed, return, space
+/// (narrower than `u8::is_ascii_whitespace`, which leaves out the vertical tab).
+pub(crate) fn is_space_byte(c: u8) -> bool {
+    c == b' ' || (b'\t'..=b'\r').contains(&c)
+}
+
+/// `\w` of the ASCII twins, on a byte.
+pub(crate) const fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
 /// A regex and its ASCII twin; `pick` chooses by the text to search.
 pub(crate) struct Twin {
     full: Regex,

@@ -8,6 +8,8 @@
 //! text holding one of the two characters Unicode folds to an ASCII letter (the Kelvin sign to
 //! `k`, the long s to `s`) always passes.
 
+use super::twin::is_word_byte;
+
 /// `N` keys of at most 8 bytes some word must open with, ASCII case folded.
 pub(crate) struct WordKeys<const N: usize> {
     /// Each key as little-endian bytes, with the mask of its length, in the order given
@@ -19,13 +21,12 @@ pub(crate) struct WordKeys<const N: usize> {
     seconds: [u32; 26],
 }
 
-/// ASCII letters, digits and `_`.
+/// `is_word_byte` as a table, read once per byte of the text.
 static WORD_BYTE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        table[b] = is_word_byte(b as u8);
         b += 1;
     }
     table

@@ -3,6 +3,8 @@
 //! settles whether it is taken, so one forward pass with no backtracking finds the same match
 //! as the leftmost-first regex search, without the cost of running an automaton per line.
 
+use crate::postmortem::twin::is_space_byte;
+
 /// The time zones `TIME` accepts after a time, in the pattern's order (no one is a prefix of a
 /// later one, so the first that matches is the pattern's choice).
 const ZONES: [&[u8]; 12] = [
@@ -18,7 +20,7 @@ pub(super) fn leading(b: &[u8]) -> Option<(usize, usize, usize)> {
     let mut at_start = 0;
     while b
         .get(at_start)
-        .is_some_and(|&c| is_space(c) || matches!(c, b'[' | b'(' | b'*' | b'_'))
+        .is_some_and(|&c| is_space_byte(c) || matches!(c, b'[' | b'(' | b'*' | b'_'))
     {
         at_start += 1;
     }
@@ -41,7 +43,7 @@ pub(super) fn leading(b: &[u8]) -> Option<(usize, usize, usize)> {
     }
     while b
         .get(end)
-        .is_some_and(|&c| is_space(c) || matches!(c, b']' | b')' | b'*' | b'_'))
+        .is_some_and(|&c| is_space_byte(c) || matches!(c, b']' | b')' | b'*' | b'_'))
     {
         end += 1;
     }
@@ -186,13 +188,8 @@ fn digits(b: &[u8], i: usize, max: usize) -> usize {
         .count()
 }
 
-/// The ASCII `\s` of the pattern's twin: space, tab, line feed, vertical tab, form feed, return.
-fn is_space(c: u8) -> bool {
-    c == b' ' || (b'\t'..=b'\r').contains(&c)
-}
-
 fn skip_spaces(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(|&c| is_space(c)) {
+    while b.get(i).is_some_and(|&c| is_space_byte(c)) {
         i += 1;
     }
     i
