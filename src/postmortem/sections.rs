@@ -169,12 +169,12 @@ pub(crate) fn kind_of(heading: &str) -> Option<String> {
     if h.len() > 16 {
         return None;
     }
-    let word = if h.is_ascii() {
-        // ASCII text matches the case-insensitive pattern exactly when its lowercase is a word.
-        let lower = h.to_ascii_lowercase();
-        KIND_WORDS.contains(&lower.as_str()).then_some(lower)?
+    let word: &str = if h.is_ascii() {
+        // ASCII text matches the case-insensitive pattern exactly when it is a word but for
+        // case: the word itself is the lowercase reading, with nothing copied.
+        KIND_WORDS.iter().find(|w| w.eq_ignore_ascii_case(h))?
     } else {
-        KIND_WORD.captures(h)?.get(1)?.as_str().to_ascii_lowercase()
+        &KIND_WORD.captures(h)?.get(1)?.as_str().to_ascii_lowercase()
     };
     Some(
         if word.starts_with("prevent") {

@@ -73,11 +73,47 @@ fn leading_by_pattern(head: &str) -> Option<(usize, usize, usize)> {
     Some((at_start, at_end, end))
 }
 
+/// Opens with one of `KEY_EVENT_OPENERS`: keep the two in step.
 static KEY_EVENT: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(&format!(
         r"(?i)^(?P<text>(?:when\s+(?:the\s+)?(?:\w+\s+){{0,2}}was\s+|incident\s+|outage\s+|issue\s+|first\s+|service\s+)?(?:reported|detected|declared|started|began|resolved|repaired|mitigated|fixed|restored|recovered|ended|noticed)\b[^0-9]{{0,24}}?)\s*[-–—:]?\s*(?P<at>{TIME})\s*\.?$"
     ))
 });
+
+/// The words a `KEY_EVENT` line can open with: keep in step with the pattern.
+const KEY_EVENT_OPENERS: [&str; 19] = [
+    "when",
+    "incident",
+    "outage",
+    "issue",
+    "first",
+    "service",
+    "reported",
+    "detected",
+    "declared",
+    "started",
+    "began",
+    "resolved",
+    "repaired",
+    "mitigated",
+    "fixed",
+    "restored",
+    "recovered",
+    "ended",
+    "noticed",
+];
+
+/// Whether `line` may match `KEY_EVENT`, which is anchored at the start on one of
+/// `KEY_EVENT_OPENERS`. A line whose head is ASCII must open with one of them but for case; a
+/// non-ASCII head goes to the pattern (a long s case-folds to "s").
+fn may_open_key_event(line: &str) -> bool {
+    let head = line.as_bytes().get(..9).unwrap_or(line.as_bytes());
+    !head.is_ascii()
+        || KEY_EVENT_OPENERS.iter().any(|w| {
+            head.get(..w.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(w.as_bytes()))
+        })
+}
 
 static BARE_DATE: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$"));
 
@@ -176,12 +212,15 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     };
                     let found = if let Some((at, rest)) = own {
                         pending_at = None;
-                        Some((at, rest.to_string()))
+                        Some((at, rest))
                     } else {
-                        pending_at.take().map(|(at, _)| (at, line.to_string()))
+                        pending_at.take().map(|(at, _)| (at, line))
                     }
                     .or_else(|| {
-                        if line.len() > 200 || !KEY_EVENT.is_match(line) {
+                        if line.len() > 200
+                            || !may_open_key_event(line)
+                            || !KEY_EVENT.is_match(line)
+                        {
                             return None;
                         }
                         KEY_EVENT.captures(line).map(|c| {
@@ -191,8 +230,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                                     .map_or("", |m| m.as_str())
                                     .trim()
                                     .trim_end_matches(['-', '–', '—', ':'])
-                                    .trim()
-                                    .to_string(),
+                                    .trim(),
                             )
                         })
                     });
@@ -205,7 +243,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                         instants.push(date);
                         entries.push(TimelineEntry {
                             at,
-                            text: collapse_ws(&text),
+                            text: collapse_ws(text),
                             line: block.line() + n,
                         });
                     }
@@ -418,6 +456,69 @@ mod tests {
             leading_time("14:03 PſT paged"),
             Some(("14:03 PſT".to_string(), "paged"))
         );
+    }
+
+    /// Every way `KEY_EVENT` can open passes the screen in front of it.
+    #[test]
+    fn key_event_screen_passes_every_opener() {
+        let lines = [
+            "When the alert was reported - 3:03pm",
+            "when the page was noticed 14:03",
+            "Incident declared 09:10",
+            "OUTAGE began: 2024-05-01 14:03 UTC",
+            "Issue detected 10:15",
+            "First noticed 2pm",
+            "Service restored - 15:20",
+            "Reported 9:00",
+            "started 8:00",
+            "Resolved 7:00",
+            "repaired 1:00 pm",
+            "Mitigated 02:00",
+            "Fixed 3:03",
+            "Recovered 4:00",
+            "Ended 5:00",
+            "Noticed 6:00",
+            "Restored at 11:45",
+            "ſervice restored 12:00",
+            "Detected at 10:00",
+            "DECLARED 11:00",
+            "Began 12:00",
+        ];
+        for line in lines {
+            assert!(KEY_EVENT.is_match(line), "{line}");
+            assert!(may_open_key_event(line), "{line}");
+        }
+        for opener in KEY_EVENT_OPENERS {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.to_ascii_lowercase().starts_with(opener)),
+                "no line opens with {opener}"
+            );
+        }
+        assert!(!may_open_key_event("Rolled back at 14:03"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn key_event_screen_never_turns_away_a_match(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "when", "WHEN", "the", "page", "was", "Incident", "outage", "issue",
+                    "first", "Service", "reported", "Detected", "declared", "started", "began",
+                    "RESOLVED", "repaired", "mitigated", "fixed", "restored", "recovered",
+                    "ended", "noticed", "ſ", "é", " ", "  ", "-", ":", "3:03pm", "14:03 UTC",
+                    "2024-05-01", ".",
+                ]),
+                1..8,
+            )
+        ) {
+            let line = parts.concat();
+            if KEY_EVENT.is_match(&line) {
+                proptest::prop_assert!(may_open_key_event(&line), "{:?}", line);
+            }
+        }
     }
 
     proptest::proptest! {

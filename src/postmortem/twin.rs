@@ -53,18 +53,22 @@ impl Twin {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn is_match(&self, haystack: &str) -> bool {
         self.pick(haystack).is_match(haystack)
     }
 
+    #[inline(never)]
     pub(crate) fn find<'h>(&self, haystack: &'h str) -> Option<regex::Match<'h>> {
         self.pick(haystack).find(haystack)
     }
 
+    #[inline(never)]
     pub(crate) fn captures<'h>(&self, haystack: &'h str) -> Option<regex::Captures<'h>> {
         self.pick(haystack).captures(haystack)
     }
 
+    #[inline(never)]
     pub(crate) fn captures_iter<'r, 'h>(
         &'r self,
         haystack: &'h str,
@@ -72,6 +76,7 @@ impl Twin {
         self.pick(haystack).captures_iter(haystack)
     }
 
+    #[inline(never)]
     pub(crate) fn replace_all<'h>(
         &self,
         haystack: &'h str,
