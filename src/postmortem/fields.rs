@@ -431,95 +431,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             .map(|m| m.as_str().to_string());
     }
 
-    // Trailing annotations, repeatedly: "... OWNER: amirh@ (DONE)." Bounded by the loop count.
+    // Trailing annotations ("... OWNER: amirh@ (DONE).").
     title_raw = collapse_ws_owned(title_raw);
-    for _ in 0..6 {
-        let before = title_raw.len();
-        // Byte screens keep the common no-annotation case free of regex work.
-        let t = title_raw.as_str();
-        let tail = Tail::of(t);
-        let has = |needle: &str| tail.has(needle);
-        let closes = has(")") || has("]");
-        let maybe_done = !t.is_ascii()
-            || (closes
-                && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv")))
-            || has("- done");
-        if maybe_done && let Some(m) = TRAILING_DONE.find(&title_raw) {
-            if m.start() > 0 {
-                d.done = Some(true);
-                title_raw.truncate(m.start());
-            }
-        } else if tail.has_digit()
-            && let Some((start, priority)) = trailing::priority(&title_raw)
-            && start > 0
-        {
-            d.priority = priority;
-            title_raw.truncate(start);
-        } else if (has(":") || has("="))
-            && let Some((start, owner)) = trailing::owner(&title_raw)
-        {
-            if start > 0 {
-                d.owner = owner;
-                title_raw.truncate(start);
-            }
-        } else if (tail.has_digit() || has("next") || has("end of"))
-            && let Some((start, due)) = trailing::due(&title_raw)
-        {
-            if start > 0 {
-                d.due = due;
-                title_raw.truncate(start);
-            }
-        } else if (closes || has("priority"))
-            && let Some((start, priority)) = trailing::priority(&title_raw)
-        {
-            if start > 0 {
-                d.priority = priority;
-                title_raw.truncate(start);
-            }
-        } else if has("@")
-            && let Some(c) = TRAILING_MENTION.captures(&title_raw)
-        {
-            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
-            // Only a trailing mention after real words is an owner annotation.
-            if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
-                d.owner = c.get(1).map(|m| {
-                    m.as_str()
-                        .trim()
-                        .trim_end_matches([',', '&'])
-                        .trim()
-                        .to_string()
-                });
-                title_raw.truncate(start);
-            }
-        } else if t.contains("http")
-            && let Some(m) = TRAILING_URL.find(&title_raw)
-        {
-            let url =
-                urls::first(m.as_str()).map(|u| u.trim_end_matches(['.', ',', '>']).to_string());
-            if m.start() > 0
-                && let Some(url) = url
-                && (is_tracker_url(&url) || m.as_str().contains('('))
-            {
-                if is_tracker_url(&url) {
-                    d.issue.get_or_insert(url);
-                }
-                title_raw.truncate(m.start());
-            }
-        } else if closes && let Some(c) = TRAILING_PAREN.captures(&title_raw) {
-            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
-            let inner = c.get(1).map_or("", |m| m.as_str());
-            if start > 0 && paren_is_tracker(inner, inline, from.min(to), to) {
-                title_raw.truncate(start);
-            }
-        }
-        let kept = title_raw
-            .trim_end_matches([' ', ',', ';', '-', '–', '—', ':'])
-            .len();
-        title_raw.truncate(kept);
-        if title_raw.len() == before {
-            break;
-        }
-    }
+    strip_trailing(&mut title_raw, &mut d, inline, from.min(to), to);
     d.title = if title_raw.trim().len() == title_raw.len() {
         title_raw
     } else {
@@ -536,6 +450,107 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     }
     d.link_only = is_link_only(inline, cur, to);
     d
+}
+
+/// Reads the trailing annotations off a collapsed title into `d`, repeatedly ("... OWNER: amirh@
+/// (DONE)."); bounded by the loop count. Kept out of `derive`: inlined, it made `derive` larger
+/// than the instruction cache (callgrind's cache simulation: 9% fewer instruction-cache misses
+/// on the generated page without it).
+#[inline(never)]
+fn strip_trailing(
+    title_raw: &mut String,
+    d: &mut Derived,
+    inline: &Inline,
+    from: usize,
+    to: usize,
+) {
+    for _ in 0..6 {
+        let before = title_raw.len();
+        // Byte screens keep the common no-annotation case free of regex work.
+        let t = title_raw.as_str();
+        let tail = Tail::of(t);
+        let has = |needle: &str| tail.has(needle);
+        let closes = has(")") || has("]");
+        let maybe_done = !t.is_ascii()
+            || (closes
+                && (has("don") || has("complet") || has("fix") || has("finish") || has("resolv")))
+            || has("- done");
+        if maybe_done && let Some(m) = TRAILING_DONE.find(title_raw) {
+            if m.start() > 0 {
+                d.done = Some(true);
+                title_raw.truncate(m.start());
+            }
+        } else if tail.has_digit()
+            && let Some((start, priority)) = trailing::priority(title_raw)
+            && start > 0
+        {
+            d.priority = priority;
+            title_raw.truncate(start);
+        } else if (has(":") || has("="))
+            && let Some((start, owner)) = trailing::owner(title_raw)
+        {
+            if start > 0 {
+                d.owner = owner;
+                title_raw.truncate(start);
+            }
+        } else if (tail.has_digit() || has("next") || has("end of"))
+            && let Some((start, due)) = trailing::due(title_raw)
+        {
+            if start > 0 {
+                d.due = due;
+                title_raw.truncate(start);
+            }
+        } else if (closes || has("priority"))
+            && let Some((start, priority)) = trailing::priority(title_raw)
+        {
+            if start > 0 {
+                d.priority = priority;
+                title_raw.truncate(start);
+            }
+        } else if has("@")
+            && let Some(c) = TRAILING_MENTION.captures(title_raw)
+        {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            // Only a trailing mention after real words is an owner annotation.
+            if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
+                d.owner = c.get(1).map(|m| {
+                    m.as_str()
+                        .trim()
+                        .trim_end_matches([',', '&'])
+                        .trim()
+                        .to_string()
+                });
+                title_raw.truncate(start);
+            }
+        } else if t.contains("http")
+            && let Some(m) = TRAILING_URL.find(title_raw)
+        {
+            let url =
+                urls::first(m.as_str()).map(|u| u.trim_end_matches(['.', ',', '>']).to_string());
+            if m.start() > 0
+                && let Some(url) = url
+                && (is_tracker_url(&url) || m.as_str().contains('('))
+            {
+                if is_tracker_url(&url) {
+                    d.issue.get_or_insert(url);
+                }
+                title_raw.truncate(m.start());
+            }
+        } else if closes && let Some(c) = TRAILING_PAREN.captures(title_raw) {
+            let start = c.get(0).map_or(title_raw.len(), |m| m.start());
+            let inner = c.get(1).map_or("", |m| m.as_str());
+            if start > 0 && paren_is_tracker(inner, inline, from.min(to), to) {
+                title_raw.truncate(start);
+            }
+        }
+        let kept = title_raw
+            .trim_end_matches([' ', ',', ';', '-', '–', '—', ':'])
+            .len();
+        title_raw.truncate(kept);
+        if title_raw.len() == before {
+            break;
+        }
+    }
 }
 
 /// The ASCII-lowercased last 48 bytes of a title, kept on the stack with the set of ASCII bytes
