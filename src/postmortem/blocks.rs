@@ -321,8 +321,8 @@ fn push_seg<T: Clone>(list: &mut Vec<T>, seg: &mut Seg, item: T) {
     seg.1 = pos(list.len());
 }
 
-/// `push_seg` for text.
-fn push_str_seg(arena: &mut String, seg: &mut Seg, s: &str) {
+/// `push_seg` for text: `push` appends to the arena.
+fn push_str_seg(arena: &mut String, seg: &mut Seg, push: impl FnOnce(&mut String)) {
     let len = pos(arena.len());
     if seg.0 == seg.1 {
         *seg = (len, len);
@@ -331,7 +331,7 @@ fn push_str_seg(arena: &mut String, seg: &mut Seg, s: &str) {
         arena.push_str(&old);
         *seg = (len, pos(arena.len()));
     }
-    arena.push_str(s);
+    push(arena);
     seg.1 = pos(arena.len());
 }
 
@@ -447,10 +447,10 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
                 {
                     let at = w.current_len();
                     w.push_break(at);
-                    w.push_text("\n");
+                    w.push_newline();
                 }
             }
-            Event::SoftBreak | Event::HardBreak => w.push_text("\n"),
+            Event::SoftBreak | Event::HardBreak => w.push_newline(),
             Event::TaskListMarker(checked) => {
                 if let Some(&block) = w.items.last()
                     && let Some(Kind::Item { task, .. }) =
@@ -808,13 +808,24 @@ impl<'a> Walker<'a> {
     }
 
     fn push_text(&mut self, t: &str) {
+        self.push_with(|arena| arena.push_str(t));
+    }
+
+    /// A line break in block text: one byte pushed in place (through `push_text`, every
+    /// wrapped line cost a call to `memcpy` for it).
+    fn push_newline(&mut self) {
+        self.push_with(|arena| arena.push('\n'));
+    }
+
+    /// Appends to the current target's text, if text goes anywhere right now.
+    fn push_with(&mut self, push: impl FnOnce(&mut String)) {
         // Quoted text (chat logs, mail) is never mined: do not copy it.
         if self.skip > 0 || self.quote_depth > 0 {
             return;
         }
         let target = self.resolve_target();
         if let Some(spans) = spans_of(target, &mut self.blocks, &mut self.cells) {
-            push_str_seg(&mut self.store.text, &mut spans.text, t);
+            push_str_seg(&mut self.store.text, &mut spans.text, push);
         }
     }
 }
