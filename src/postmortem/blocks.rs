@@ -71,6 +71,57 @@ pub(crate) fn count_newlines(bytes: &[u8]) -> usize {
         .sum()
 }
 
+/// `count_newlines(&bytes[from..to])` in whole 32-byte windows, the last one ending at `to` and
+/// reaching back before `from` with those bytes masked out: the walk asks this between every
+/// two block starts, and a loop over the odd bytes at the end mispredicted its exit each time.
+fn newlines_between(bytes: &[u8], from: usize, to: usize) -> usize {
+    let Some(range) = bytes.get(from..to) else {
+        return 0;
+    };
+    let whole = range.len() / 32 * 32;
+    let mut n: usize = range[..whole]
+        .chunks_exact(32)
+        .map(|w| newlines_in(w, 0))
+        .sum();
+    let odd = range.len() - whole;
+    if odd > 0 {
+        n += match to.checked_sub(32).and_then(|start| bytes.get(start..to)) {
+            Some(window) => newlines_in(window, 32 - odd),
+            None => count_newlines(&range[whole..]),
+        };
+    }
+    n
+}
+
+/// For each count of leading bytes to leave out of a 32-byte window, the lanes that count.
+static WINDOW_LANES: [[u8; 32]; 33] = {
+    let mut table = [[0u8; 32]; 33];
+    let mut skip = 0;
+    while skip <= 32 {
+        let mut lane = skip;
+        while lane < 32 {
+            table[skip][lane] = 1;
+            lane += 1;
+        }
+        skip += 1;
+    }
+    table
+};
+
+/// `\n`s in a 32-byte window, leaving out its first `skip` bytes: fixed-size, so the compiler
+/// makes it a few vector instructions without a branch.
+fn newlines_in(window: &[u8], skip: usize) -> usize {
+    let (Ok(window), Some(lanes)) = (<&[u8; 32]>::try_from(window), WINDOW_LANES.get(skip)) else {
+        return count_newlines(window.get(skip..).unwrap_or(&[]));
+    };
+    let n: u8 = window
+        .iter()
+        .zip(lanes)
+        .map(|(&b, &lane)| u8::from(b == b'\n') & lane)
+        .sum();
+    usize::from(n)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Link<'a> {
     pub start: usize,
@@ -479,7 +530,7 @@ impl<'a> Walker<'a> {
         let (mark, line) = self.line_mark;
         let bytes = self.source.as_bytes();
         let line = if offset >= mark {
-            line + count_newlines(&bytes[mark..offset])
+            line + newlines_between(bytes, mark, offset)
         } else {
             line - count_newlines(&bytes[offset..mark])
         };
@@ -826,6 +877,27 @@ impl<'a> Walker<'a> {
         let target = self.resolve_target();
         if let Some(spans) = spans_of(target, &mut self.blocks, &mut self.cells) {
             push_str_seg(&mut self.store.text, &mut spans.text, push);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn newlines_between_counts_like_a_plain_count(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'\n', b'a', b' ', 0xc3]),
+                0..200,
+            ),
+            from in 0usize..220,
+            to in 0usize..220,
+        ) {
+            let expected = bytes.get(from..to).map_or(0, count_newlines);
+            proptest::prop_assert_eq!(newlines_between(&bytes, from, to), expected);
         }
     }
 }
