@@ -544,7 +544,9 @@ impl Extractor<'_> {
         let block = &self.doc.blocks[i];
         let ctx = self.section_ctx(i);
         if let Some(raw) = self.source.get(block.source_range())
-            && raw.contains('|')
+            // A vector search: `str::contains` reads a word at a time, and every top-level
+            // paragraph's source is asked.
+            && memchr::memchr(b'|', raw.as_bytes()).is_some()
             && let Some((head, rows)) = tables::loose_pipe_table(raw)
         {
             let head: Vec<Inline> = head.iter().map(tables::LooseCell::inline).collect();

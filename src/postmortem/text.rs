@@ -285,7 +285,8 @@ pub(crate) fn is_placeholder(title: &str) -> bool {
         return true;
     }
     (t.len() <= 48 && opens_like_placeholder(t) && PLACEHOLDER.is_match(t))
-        || ((t.contains('{') || t.starts_with('<')) && BRACED.is_match(t))
+        || ((memchr::memchr(b'{', t.as_bytes()).is_some() || t.starts_with('<'))
+            && BRACED.is_match(t))
 }
 
 /// Whether `t` opens the way every `PLACEHOLDER` match does: with `.` or `-`, a non-ASCII
