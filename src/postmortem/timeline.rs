@@ -108,12 +108,32 @@ const KEY_EVENT_OPENERS: [&str; 19] = [
 /// non-ASCII head goes to the pattern (a long s case-folds to "s").
 fn may_open_key_event(line: &str) -> bool {
     let head = line.as_bytes().get(..9).unwrap_or(line.as_bytes());
+    let Some(&first) = head.first() else {
+        return false;
+    };
+    // Most lines fail on their first byte: one table lookup before any word is compared.
+    if first.is_ascii() && !KEY_EVENT_FIRST_BYTES[usize::from(first)] {
+        return false;
+    }
     !head.is_ascii()
         || KEY_EVENT_OPENERS.iter().any(|w| {
             head.get(..w.len())
                 .is_some_and(|h| h.eq_ignore_ascii_case(w.as_bytes()))
         })
 }
+
+/// The first letters of `KEY_EVENT_OPENERS`, in both cases.
+static KEY_EVENT_FIRST_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < KEY_EVENT_OPENERS.len() {
+        let first = KEY_EVENT_OPENERS[i].as_bytes()[0];
+        table[first as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 static BARE_DATE: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"^\s*(\d{4}-\d{2}-\d{2})\s*$"));
 
@@ -342,8 +362,9 @@ pub(crate) fn time_to_resolve(
     } else {
         &doc.blocks[..]
     };
+    let mut hits_ahead = HitCursor::new(&hits);
     for block in blocks {
-        if !any_hit_within(&hits, doc.text_range(block)) {
+        if !hits_ahead.any_within(doc.text_range(block)) {
             continue;
         }
         let text = doc.text(block);
@@ -389,10 +410,48 @@ pub(crate) fn time_to_resolve(
 static STATED_WORDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("ime to|IME TO|uration").expect("stated words regex"));
 
-/// Whether one of the sorted, non-overlapping `hits` lies wholly inside `range`.
-fn any_hit_within(hits: &[(usize, usize)], range: std::ops::Range<usize>) -> bool {
-    let first = hits.partition_point(|&(s, _)| s < range.start);
-    hits.get(first).is_some_and(|&(_, e)| e <= range.end)
+/// Answers whether one of the sorted, non-overlapping `hits` lies wholly inside a range, for
+/// ranges asked mostly in ascending order (blocks' texts sit in the text arena in document
+/// order): the first hit at or after the range start is found by stepping on from the last one,
+/// not by a binary search per block; a range starting further back searches. Only that hit can
+/// lie inside: every later one ends later.
+struct HitCursor<'h> {
+    hits: &'h [(usize, usize)],
+    /// The first hit starting at or after `start`.
+    next: usize,
+    start: usize,
+}
+
+impl<'h> HitCursor<'h> {
+    fn new(hits: &'h [(usize, usize)]) -> HitCursor<'h> {
+        HitCursor {
+            hits,
+            next: 0,
+            start: 0,
+        }
+    }
+
+    fn any_within(&mut self, range: std::ops::Range<usize>) -> bool {
+        if range.is_empty() {
+            // A hit is never empty, so none lies inside.
+            return false;
+        }
+        if range.start < self.start {
+            self.next = self.hits.partition_point(|&(s, _)| s < range.start);
+        } else {
+            while self
+                .hits
+                .get(self.next)
+                .is_some_and(|&(s, _)| s < range.start)
+            {
+                self.next += 1;
+            }
+        }
+        self.start = range.start;
+        self.hits
+            .get(self.next)
+            .is_some_and(|&(_, e)| e <= range.end)
+    }
 }
 
 fn duration_minutes(s: &str) -> Option<i64> {
@@ -456,6 +515,34 @@ mod tests {
             leading_time("14:03 PſT paged"),
             Some(("14:03 PſT".to_string(), "paged"))
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn hit_cursor_answers_like_a_search_per_range(
+            gaps in proptest::collection::vec((0usize..6, 1usize..4), 0..12),
+            ranges in proptest::collection::vec((0usize..40, 0usize..12), 0..20),
+        ) {
+            let mut hits = Vec::new();
+            let mut at = 0;
+            for (gap, len) in gaps {
+                at += gap;
+                hits.push((at, at + len));
+                at += len;
+            }
+            let mut cursor = HitCursor::new(&hits);
+            for (start, len) in ranges {
+                let range = start..start + len;
+                proptest::prop_assert_eq!(
+                    cursor.any_within(range.clone()),
+                    hits.iter().any(|&(s, e)| s >= range.start && e <= range.end),
+                    "{:?} in {:?}",
+                    range,
+                    hits
+                );
+            }
+        }
     }
 
     /// Every way `KEY_EVENT` can open passes the screen in front of it.
