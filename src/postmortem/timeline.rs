@@ -104,8 +104,10 @@ const KEY_EVENT_OPENERS: [&str; 19] = [
 ];
 
 /// Whether `line` may match `KEY_EVENT`, which is anchored at the start on one of
-/// `KEY_EVENT_OPENERS`. A line whose head is ASCII must open with one of them but for case; a
-/// non-ASCII head goes to the pattern (a long s case-folds to "s").
+/// `KEY_EVENT_OPENERS`. An ASCII first byte must be one of their first letters (an ASCII
+/// character case-folds to no other letter of theirs), and a line whose head is ASCII must open
+/// with one of them but for case; any other head goes to the pattern (a long s case-folds to
+/// "s").
 fn may_open_key_event(line: &str) -> bool {
     let head = line.as_bytes().get(..9).unwrap_or(line.as_bytes());
     let Some(&first) = head.first() else {
