@@ -452,3 +452,11 @@ fn bold_action_label_paragraph_opens_an_action_list() {
         Some("@lee")
     );
 }
+
+#[test]
+fn stated_figures_are_read_in_title_and_upper_case() {
+    let title_case = parse("# Outage\n\n**Time To Repair**: 2h 5m\n");
+    assert_eq!(title_case.figures.time_to_resolve_minutes, Some(125));
+    let upper_case = parse("# Outage\n\nDURATION: 45 minutes\n");
+    assert_eq!(upper_case.figures.time_to_resolve_minutes, Some(45));
+}

@@ -407,10 +407,12 @@ pub(crate) fn time_to_resolve(
     stated_other
 }
 
-/// The literals a block must hold for `STATED` to match, as written in `time_to_resolve`'s
-/// screen. None of them can overlap another, so the non-overlapping matches are all occurrences.
-static STATED_WORDS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("ime to|IME TO|uration").expect("stated words regex"));
+/// What a block must hold for `time_to_resolve` to try `STATED` on it: the pattern's words in the
+/// casings a document writes them (lower, title and upper case, one space). None of them can
+/// overlap another, so the non-overlapping matches are all occurrences.
+static STATED_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("ime to|ime To|IME TO|uration|URATION").expect("stated words regex")
+});
 
 /// Answers whether one of the sorted, non-overlapping `hits` lies wholly inside a range, for
 /// ranges asked mostly in ascending order (blocks' texts sit in the text arena in document
