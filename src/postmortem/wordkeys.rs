@@ -112,10 +112,9 @@ impl<const N: usize> WordKeys<N> {
             let next = bytes.get(i + 1).copied().unwrap_or(0);
             // Word start and first two letters, by table lookups joined without a branch: a
             // branch per word start mispredicted often; this one is rarely taken.
-            let pair = self.seconds[usize::from(LETTER_INDEX[usize::from(b)])]
-                & SECOND_BIT[usize::from(next)]
-                != 0;
-            if is_word & !after_word & pair && self.opens_key(&bytes[i..]) {
+            let first = usize::from(LETTER_INDEX[usize::from(b)]);
+            let pair = self.seconds[first] & SECOND_BIT[usize::from(next)] != 0;
+            if is_word & !after_word & pair && self.opens_key(first, &bytes[i..]) {
                 return true;
             }
             after_word = is_word;
@@ -123,21 +122,10 @@ impl<const N: usize> WordKeys<N> {
         !text.is_ascii() && text.contains(['\u{212A}', '\u{17F}'])
     }
 
-    fn opens_key(&self, word: &[u8]) -> bool {
-        // Setting bit 5 folds exactly the ASCII letters onto the lowercase ones: no other byte
-        // becomes a letter. Most words fail on their first two letters.
-        let letter = |i: usize| {
-            word.get(i)
-                .map(|&b| b | 0x20)
-                .filter(u8::is_ascii_lowercase)
-                .map(|l| l - b'a')
-        };
-        let (Some(first), Some(second)) = (letter(0), letter(1)) else {
-            return false;
-        };
-        if self.seconds[usize::from(first)] & (1 << second) == 0 {
-            return false;
-        }
+    /// Whether `word`, whose first two letters `any_in` has already matched to a key's (`first`
+    /// is the first one's index), opens with a whole key. Setting bit 5 folds exactly the ASCII
+    /// letters onto the lowercase ones: no other byte becomes a letter.
+    fn opens_key(&self, first: usize, word: &[u8]) -> bool {
         let head = match word.get(..8) {
             Some(head) => u64::from_le_bytes(head.try_into().unwrap_or_default()),
             None => word
@@ -146,7 +134,9 @@ impl<const N: usize> WordKeys<N> {
                 .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
         };
         let folded = head | 0x2020_2020_2020_2020;
-        let (start, end) = self.buckets[usize::from(first)];
+        let Some(&(start, end)) = self.buckets.get(first) else {
+            return false;
+        };
         self.packed
             .get(usize::from(start)..usize::from(end))
             .unwrap_or(&[])
