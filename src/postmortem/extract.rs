@@ -282,7 +282,7 @@ impl Extractor<'_> {
             owner: d.owner,
             due: d.due,
             priority: d.priority,
-            kind: sec.kind.clone(),
+            kind: sec.kind.map(str::to_string),
             issue: d.issue,
             details,
             line: Some(line),
@@ -737,7 +737,7 @@ impl Extractor<'_> {
             && cell.links.is_empty()
         {
             kind = cell_text(Some(c))
-                .map(|k| sections::kind_of(&k).unwrap_or_else(|| k.to_lowercase()));
+                .map(|k| sections::kind_of(&k).map_or_else(|| k.to_lowercase(), str::to_string));
         }
         let mut details = Vec::new();
         if let Some(notes) = cell_text(cols.notes) {

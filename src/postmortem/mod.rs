@@ -185,15 +185,17 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
     let Some(level) = (1..=6u8).find(|&l| per_level[usize::from(l)] >= 2) else {
         return Vec::new();
     };
-    let top: Vec<(usize, Cow<'_, str>, bool)> = doc
-        .headings()
-        .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
-        .map(|b| {
-            let t = text::collapsed(doc.text(b));
-            let is_incident = INCIDENT_HEADING.is_match(&t);
-            (b.line(), t, is_incident)
-        })
-        .collect();
+    let mut top: Vec<(usize, Cow<'_, str>, bool)> =
+        Vec::with_capacity(per_level[usize::from(level)]);
+    top.extend(
+        doc.headings()
+            .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
+            .map(|b| {
+                let t = text::collapsed(doc.text(b));
+                let is_incident = INCIDENT_HEADING.is_match(&t);
+                (b.line(), t, is_incident)
+            }),
+    );
     let matching = top
         .iter()
         .filter(|(_, _, is_incident)| *is_incident)

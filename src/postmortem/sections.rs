@@ -164,7 +164,7 @@ static NOT_DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
 });
 
 /// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
-pub(crate) fn kind_of(heading: &str) -> Option<String> {
+pub(crate) fn kind_of(heading: &str) -> Option<&'static str> {
     let h = heading.trim().trim_end_matches(':').trim();
     if h.len() > 16 {
         return None;
@@ -176,20 +176,17 @@ pub(crate) fn kind_of(heading: &str) -> Option<String> {
     } else {
         &KIND_WORD.captures(h)?.get(1)?.as_str().to_ascii_lowercase()
     };
-    Some(
-        if word.starts_with("prevent") {
-            "prevent"
-        } else if word.starts_with("detect") {
-            "detect"
-        } else if word.starts_with("mitigat") {
-            "mitigate"
-        } else if word.starts_with("process") {
-            "process"
-        } else {
-            "fix"
-        }
-        .to_string(),
-    )
+    Some(if word.starts_with("prevent") {
+        "prevent"
+    } else if word.starts_with("detect") {
+        "detect"
+    } else if word.starts_with("mitigat") {
+        "mitigate"
+    } else if word.starts_with("process") {
+        "process"
+    } else {
+        "fix"
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -202,7 +199,8 @@ pub(crate) struct Section {
     pub parent: Option<usize>,
     /// Items here are already done (from the heading).
     pub done: bool,
-    pub kind: Option<String>,
+    /// One of a closed set of words: copied into each follow-up only when it is made.
+    pub kind: Option<&'static str>,
     /// The section or one of its sub-sections holds list items or table rows.
     pub has_structure: bool,
 }
@@ -212,7 +210,7 @@ struct HeadingReading {
     own: Class,
     /// `heading_says_done`, read when first needed (only action headings ask).
     says_done: Option<bool>,
-    kind: Option<String>,
+    kind: Option<&'static str>,
 }
 
 /// The section tree and, for each block, the index of its section.
@@ -223,7 +221,8 @@ pub(crate) struct Sections {
 
 pub(crate) fn build(doc: &Doc) -> Sections {
     let blocks = &doc.blocks;
-    let mut sections = vec![Section {
+    let mut sections = Vec::with_capacity(doc.heading_count() + 1);
+    sections.push(Section {
         level: 0,
         class: Class::Neutral,
         own: Class::Neutral,
@@ -231,7 +230,7 @@ pub(crate) fn build(doc: &Doc) -> Sections {
         done: false,
         kind: None,
         has_structure: false,
-    }];
+    });
     let mut of_block = Vec::with_capacity(blocks.len());
     // Open sections from the root down; popped when a heading of the same or higher rank arrives.
     let mut open: Vec<usize> = vec![0];
@@ -264,9 +263,9 @@ pub(crate) fn build(doc: &Doc) -> Sections {
                     .says_done
                     .get_or_insert_with(|| heading_says_done(title)))
                 || (own == Class::Neutral && sections[parent].done);
-            let kind = reading.kind.clone().or_else(|| {
+            let kind = reading.kind.or_else(|| {
                 if own == Class::Neutral {
-                    sections[parent].kind.clone()
+                    sections[parent].kind
                 } else {
                     None
                 }
@@ -469,8 +468,8 @@ mod tests {
 
     #[test]
     fn kinds_and_done_headings() {
-        assert_eq!(kind_of("Prevention").as_deref(), Some("prevent"));
-        assert_eq!(kind_of("Detection:").as_deref(), Some("detect"));
+        assert_eq!(kind_of("Prevention"), Some("prevent"));
+        assert_eq!(kind_of("Detection:"), Some("detect"));
         assert_eq!(kind_of("Technical improvements"), None);
         assert!(heading_says_done("Immediate actions (completed)"));
         assert!(!heading_says_done("Planned actions"));
