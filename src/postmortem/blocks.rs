@@ -9,6 +9,8 @@
 
 use pulldown_cmark::{CowStr, Event, MetadataBlockKind, Parser, Tag, TagEnd};
 
+use super::trim::TrimWs;
+
 /// Plain text of one block with the inline structure the extractor needs: a view into a `Doc`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Inline<'a> {
@@ -587,7 +589,9 @@ impl<'a> Walker<'a> {
                     _ => None,
                 };
                 self.target = match item_first {
-                    Some(block) if self.block_text(block).trim().is_empty() => Target::Block(block),
+                    Some(block) if self.block_text(block).trim_ws().is_empty() => {
+                        Target::Block(block)
+                    }
                     _ => {
                         self.mark_item_first_done();
                         Target::Block(self.new_block(Kind::Paragraph, range.start))

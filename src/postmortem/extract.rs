@@ -12,6 +12,7 @@ use super::fields::{self, Derived};
 use super::sections::{self, Class, Sections};
 use super::tables::{self, Columns};
 use super::text::{self, collapsed};
+use super::trim::TrimWs;
 
 /// How content at some point of the document is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,8 +133,8 @@ fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
 /// The meaning of a short bold label opening an item ("**Review actions**:"), if it has one.
 fn label_class(inline: &Inline) -> Option<Class> {
     let &(s, e) = inline.strong.first()?;
-    if inline.text[..s].trim().is_empty() {
-        let label = inline.text[s..e].trim().trim_end_matches(':');
+    if inline.text[..s].trim_ws().is_empty() {
+        let label = inline.text[s..e].trim_ws().trim_end_matches(':');
         if label.split_whitespace().take(5).count() <= 4 {
             return Some(sections::classify(label));
         }
@@ -144,17 +145,18 @@ fn label_class(inline: &Inline) -> Option<Class> {
 /// The meaning of a paragraph that is only a short label ("Lessons learned:", "**Action
 /// items:**"), if it is one and names a kind of section.
 fn paragraph_label(inline: &Inline) -> Option<Class> {
-    let t = inline.text.trim();
+    let t = inline.text.trim_ws();
     if t.is_empty() || t.len() > 60 || t.contains('\n') {
         return None;
     }
     let all_bold = inline.strong.first().is_some_and(|&(s, e)| {
-        inline.text[..s].trim().is_empty() && inline.text[e..].trim().trim_matches(':').is_empty()
+        inline.text[..s].trim_ws().is_empty()
+            && inline.text[e..].trim_ws().trim_matches(':').is_empty()
     });
     if !all_bold && !t.ends_with(':') {
         return None;
     }
-    let label = t.trim_end_matches(':').trim();
+    let label = t.trim_end_matches(':').trim_ws();
     if label.split_whitespace().take(6).count() > 5 {
         return None;
     }
@@ -301,8 +303,8 @@ impl Extractor<'_> {
         };
         // "Owner: kim", "Due: 2024-05-01" under an item are its fields, not details.
         if let Some((key, value)) = t.split_once(':') {
-            let value = value.trim();
-            let key = key.trim().trim_matches(['*', '_']).to_ascii_lowercase();
+            let value = value.trim_ws();
+            let key = key.trim_ws().trim_matches(['*', '_']).to_ascii_lowercase();
             if !value.is_empty() && value.len() <= 60 {
                 match key.as_str() {
                     "owner" | "owners" | "assignee" | "who" | "dri" if fu.owner.is_none() => {
@@ -411,9 +413,9 @@ impl Extractor<'_> {
         }
 
         let d = fields::derive(inline, 0, inline.text.len());
-        let first_line = inline.text.trim().lines().next().unwrap_or("").trim();
+        let first_line = inline.text.trim_ws().lines().next().unwrap_or("").trim_ws();
         let colon_label =
-            !d.bold_lead && first_line.ends_with(':') && inline.text.trim().lines().count() == 1;
+            !d.bold_lead && first_line.ends_with(':') && inline.text.trim_ws().lines().count() == 1;
         let pseudo =
             (d.bold_lead || colon_label) && d.title.split_whitespace().take(5).count() <= 4;
         if pseudo {
@@ -505,8 +507,8 @@ impl Extractor<'_> {
         } else if task == Some(false) && d.done.is_none() {
             d.done = Some(false);
         }
-        let takes_list = d.bold_lead && (d.label_only || inline.text.trim_end().ends_with(':'))
-            || (!d.bold_lead && inline.text.trim_end().ends_with(':'));
+        let takes_list = d.bold_lead && (d.label_only || inline.text.trim_end_ws().ends_with(':'))
+            || (!d.bold_lead && inline.text.trim_end_ws().ends_with(':'));
         let dangling = d
             .title
             .rsplit(' ')
@@ -597,7 +599,7 @@ impl Extractor<'_> {
                 continue;
             }
             let d = fields::derive(inline, start, start + piece.len());
-            let ends_colon = piece.trim_end().ends_with(':');
+            let ends_colon = piece.trim_end_ws().ends_with(':');
             let keep = if d.status_marked {
                 ctx != Ctx::NonAction && acceptable(&d)
             } else if d.status_tagged {
@@ -625,7 +627,9 @@ impl Extractor<'_> {
                 let opens_bold = inline
                     .strong_in(start, start + piece.len())
                     .first()
-                    .is_some_and(|&(s, _)| text.get(start..s).is_some_and(|t| t.trim().is_empty()));
+                    .is_some_and(|&(s, _)| {
+                        text.get(start..s).is_some_and(|t| t.trim_ws().is_empty())
+                    });
                 let bold_lead = ctx == Ctx::Action && opens_bold && !d.label_only;
                 let f = self.new_follow_up(i, d, line);
                 if bold_lead {
@@ -785,7 +789,7 @@ impl Extractor<'_> {
 
 /// End of a leading "1." / "2)" / "Step 3:" numbering.
 fn numbering_end(s: &str) -> usize {
-    let t = s.trim_start();
+    let t = s.trim_start_ws();
     let lead = s.len() - t.len();
     let rest = t
         .strip_prefix("Step ")
@@ -799,7 +803,7 @@ fn numbering_end(s: &str) -> usize {
     let Some(after) = after.strip_prefix(['.', ')', ':']) else {
         return lead;
     };
-    s.len() - after.trim_start().len()
+    s.len() - after.trim_start_ws().len()
 }
 
 fn acceptable(d: &Derived) -> bool {

@@ -13,6 +13,7 @@ use super::text::{
 };
 use super::tracker_url;
 use super::trailing;
+use super::trim::TrimWs;
 use super::twin::Twin;
 use super::urls;
 
@@ -99,7 +100,7 @@ static TRAILING_PAREN: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"\s*\(([^()]
 
 /// Normalizes a priority word: `P0`..`P3`, `High`, `Medium`, `Low`.
 pub(crate) fn normalize_priority(word: &str) -> Option<String> {
-    let w = word.trim().trim_matches(['*', '_', '[', ']', '(', ')']);
+    let w = word.trim_ws().trim_matches(['*', '_', '[', ']', '(', ')']);
     let is = |name: &str| w.eq_ignore_ascii_case(name);
     Some(if ["p0", "p1", "p2", "p3", "p4"].into_iter().any(is) {
         w.to_ascii_uppercase()
@@ -121,13 +122,13 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
     if word.len() > 40 {
         return None;
     }
-    let trimmed = word.trim().trim_matches(['*', '_', '.', ':']);
+    let trimmed = word.trim_ws().trim_matches(['*', '_', '.', ':']);
     if trimmed.contains(['✅', '✔', '☑']) {
         return Some(true);
     }
     // Every status word opens with one of these letters (non-ASCII may case-fold to one).
     let opens_like_status = trimmed
-        .trim_start()
+        .trim_start_ws()
         .chars()
         .next()
         .is_some_and(|c| !c.is_ascii() || "dtiwfcropnbms".contains(c.to_ascii_lowercase()));
@@ -195,7 +196,7 @@ pub(crate) fn is_tracker_url(url: &str) -> bool {
 }
 
 pub(crate) fn is_tracker_ref(text: &str) -> bool {
-    let t = text.trim().trim_matches(['[', ']', '(', ')']);
+    let t = text.trim_ws().trim_matches(['[', ']', '(', ')']);
     // Every form ends in a (possibly non-ASCII) digit.
     let ends_in_digit = t
         .chars()
@@ -206,7 +207,7 @@ pub(crate) fn is_tracker_ref(text: &str) -> bool {
 
 /// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.
 pub(crate) fn normalize_due(text: &str) -> String {
-    let t = text.trim().trim_end_matches(['.', ')', ']']);
+    let t = text.trim_ws().trim_end_matches(['.', ')', ']']);
     if !has_digit(t) || t.len() > 40 {
         return t.to_string();
     }
@@ -246,7 +247,7 @@ pub(crate) fn quick_marker(inline: &Inline, from: usize, to: usize) -> bool {
         return true;
     }
     strong_at(inline, cur, to)
-        .is_some_and(|(s, e)| status_done(text[s..e].trim().trim_end_matches(':')).is_some())
+        .is_some_and(|(s, e)| status_done(text[s..e].trim_ws().trim_end_matches(':')).is_some())
 }
 
 /// Derives title and fields from `inline.text[from..to]`.
@@ -284,7 +285,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
                 cur += '\u{fe0f}'.len_utf8();
             }
         } else if let Some((s, e)) = strong_at(inline, cur, to) {
-            let word = text[s..e].trim().trim_end_matches(':').trim();
+            let word = text[s..e].trim_ws().trim_end_matches(':').trim_ws();
             if let Some(done) = status_done(word) {
                 d.done = Some(done);
                 d.status_tagged = true;
@@ -301,7 +302,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         {
             d.done = Some(false);
             d.status_tagged = true;
-            d.owner = c.get(1).map(|m| m.as_str().trim().to_string());
+            d.owner = c.get(1).map(|m| m.as_str().trim_ws().to_string());
             cur += c.get(0).map_or(0, |m| m.end());
         } else if rest.starts_with('@')
             && let Some(c) = LEADING_MENTION.captures(rest)
@@ -312,9 +313,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             && let Some(m) = PLAIN_STATUS.find(rest)
         {
             let word = rest[..m.end()]
-                .trim()
+                .trim_ws()
                 .trim_end_matches([':', '-', '–', '—']);
-            d.done = status_done(word.trim());
+            d.done = status_done(word.trim_ws());
             d.status_tagged = true;
             cur += m.end();
         } else if opens_with_plain_priority(rest)
@@ -352,9 +353,9 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     let mut title_raw: String;
     let mut rest_start;
     if let Some((s, e)) = strong_at(inline, cur, to) {
-        let lead = text[s..e].trim();
+        let lead = text[s..e].trim_ws();
         let lead_has_colon = lead.ends_with(':');
-        let lead = lead.trim_end_matches(':').trim();
+        let lead = lead.trim_end_matches(':').trim_ws();
         let after = &text[e..to];
         let after_trim = after.trim_start_matches([' ', '\t']);
         let colon = lead_has_colon
@@ -370,7 +371,7 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
             let body_start = skip_ws(text, to - body.len(), to);
             let body = &text[body_start..to];
             if line_alone || body.is_empty() {
-                d.label_only = body.trim().is_empty();
+                d.label_only = body.trim_ws().is_empty();
                 title_raw = lead.to_string();
                 rest_start = body_start;
             } else if starts_with_action_verb(lead) || lead.split_whitespace().count() >= 6 {
@@ -434,16 +435,16 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     // Trailing annotations ("... OWNER: amirh@ (DONE).").
     title_raw = collapse_ws_owned(title_raw);
     strip_trailing(&mut title_raw, &mut d, inline, from.min(to), to);
-    d.title = if title_raw.trim().len() == title_raw.len() {
+    d.title = if title_raw.trim_ws().len() == title_raw.len() {
         title_raw
     } else {
-        title_raw.trim().to_string()
+        title_raw.trim_ws().to_string()
     };
     if d.owner.is_none() && needles.owner {
         d.owner = owner_anywhere(window);
     }
     if let Some(owner) = &mut d.owner {
-        *owner = owner.trim_end_matches('@').trim().to_string();
+        *owner = owner.trim_end_matches('@').trim_ws().to_string();
         if owner.is_empty() {
             d.owner = None;
         }
@@ -515,9 +516,9 @@ fn strip_trailing(
             if start > 0 && title_raw[..start].split_whitespace().count() >= 2 {
                 d.owner = c.get(1).map(|m| {
                     m.as_str()
-                        .trim()
+                        .trim_ws()
                         .trim_end_matches([',', '&'])
-                        .trim()
+                        .trim_ws()
                         .to_string()
                 });
                 title_raw.truncate(start);
@@ -652,7 +653,7 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
         inline
             .text
             .get(l.start..l.end)
-            .is_some_and(|label| label.trim() == inner.trim())
+            .is_some_and(|label| label.trim_ws() == inner.trim_ws())
             && (is_tracker_url(&l.url) || (words <= 4 && l.url.starts_with("http")))
     }) {
         return true;
@@ -678,13 +679,13 @@ fn tracker_of(label: &str, url: &str) -> String {
     if url.starts_with("http") {
         url.to_string()
     } else {
-        label.trim().to_string()
+        label.trim_ws().to_string()
     }
 }
 
 fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
     let text = &inline.text[from..to];
-    if text.trim().is_empty() {
+    if text.trim_ws().is_empty() {
         return false;
     }
     // The text minus its bare links, copied only when there is a bare link to leave out.
@@ -694,7 +695,7 @@ fn is_link_only(inline: &Inline, from: usize, to: usize) -> bool {
         let label = &inline.text[l.start..l.end];
         // A link with words of its own ("[Improve alerting](...)") is an item; a bare reference
         // ("[flutter/plugins#12](...)", an URL as its own label) is not.
-        let bare = is_tracker_ref(label) || label.trim_start().starts_with("http");
+        let bare = is_tracker_ref(label) || label.trim_start_ws().starts_with("http");
         if l.start >= last && bare {
             covered
                 .get_or_insert_with(String::new)

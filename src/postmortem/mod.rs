@@ -10,6 +10,7 @@ mod text;
 mod timeline;
 mod tracker_url;
 mod trailing;
+mod trim;
 mod twin;
 mod urls;
 mod wordkeys;
@@ -19,6 +20,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 use serde::Serialize;
+use trim::TrimWs;
 use twin::Twin;
 
 pub use report::render_text;
@@ -140,7 +142,7 @@ static META_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 
 fn front_matter_title(meta: Option<&str>) -> Option<String> {
     let caps = META_TITLE.captures(meta?)?;
-    let t = caps.get(1)?.as_str().trim();
+    let t = caps.get(1)?.as_str().trim_ws();
     (!t.is_empty()).then(|| t.to_string())
 }
 

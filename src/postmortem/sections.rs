@@ -8,6 +8,7 @@ use foldhash::fast::RandomState;
 use regex::Regex;
 
 use super::blocks::{Doc, Kind};
+use super::trim::TrimWs;
 use super::twin::{Twin, TwinSet};
 use super::wordkeys::WordKeys;
 
@@ -129,7 +130,7 @@ const VOCABULARY_KEYS: WordKeys<82> = WordKeys::new([
 
 /// Classifies a heading's (or bold label's) text.
 pub(crate) fn classify(heading: &str) -> Class {
-    let h = heading.trim();
+    let h = heading.trim_ws();
     if h.is_empty() || h.len() > 200 {
         return Class::Neutral;
     }
@@ -165,7 +166,7 @@ static NOT_DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
 
 /// The follow-up type a sub-heading names ("Prevention" → prevent), if it names one.
 pub(crate) fn kind_of(heading: &str) -> Option<&'static str> {
-    let h = heading.trim().trim_end_matches(':').trim();
+    let h = heading.trim_ws().trim_end_matches(':').trim_ws();
     if h.len() > 16 {
         return None;
     }
@@ -245,7 +246,7 @@ pub(crate) fn build(doc: &Doc) -> Sections {
                 open.pop();
             }
             let parent = open.last().copied().unwrap_or(0);
-            let title = doc.text(block).trim();
+            let title = doc.text(block).trim_ws();
             let reading = readings.entry(title).or_insert_with(|| HeadingReading {
                 own: classify(title),
                 says_done: None,
@@ -423,7 +424,7 @@ mod tests {
         for phrase in phrases {
             for (before, after) in [("", ""), ("Our ", ":"), ("é", " (1)"), ("1. ", "")] {
                 for text in [format!("{before}{phrase}{after}"), phrase.to_uppercase()] {
-                    let h = text.trim();
+                    let h = text.trim_ws();
                     let mut matched = [false; VOCABULARIES];
                     VOCABULARY.pick(h).matches_read_at(&mut matched, h, 0);
                     if before.is_empty() {

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use super::blocks::{self, Doc, Inline, Kind};
 use super::text::collapse_ws;
+use super::trim::TrimWs;
 use super::twin::Twin;
 
 /// Column indexes found from a header row.
@@ -209,7 +210,7 @@ pub(crate) fn loose_pipe_table(source: &str) -> Option<LooseTable> {
 }
 
 fn split_row(line: &str) -> Vec<LooseCell> {
-    let t = line.trim();
+    let t = line.trim_ws();
     let t = t.strip_prefix('|').unwrap_or(t);
     let t = t.strip_suffix('|').unwrap_or(t);
     let mut cells = Vec::new();
@@ -234,7 +235,7 @@ fn split_row(line: &str) -> Vec<LooseCell> {
 
 /// Inline structure of one cell's Markdown, by parsing it on its own (cells are short).
 fn cell_inline(src: &str) -> LooseCell {
-    let doc = blocks::walk(src.trim(), super::markdown_options()).into_owned();
+    let doc = blocks::walk(src.trim_ws(), super::markdown_options()).into_owned();
     let block = doc
         .blocks
         .iter()

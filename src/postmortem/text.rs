@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use super::trim::TrimWs;
 use super::twin::Twin;
 use super::wordkeys::WordKeys;
 use chrono::NaiveDate;
@@ -17,7 +18,7 @@ pub(crate) fn collapse_ws(s: &str) -> String {
 /// `collapse_ws` that borrows when the trimmed text is already clean (most text is), for
 /// callers that only look at the result or keep it rarely.
 pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
-    let t = s.trim();
+    let t = s.trim_ws();
     if is_clean(t) {
         return Cow::Borrowed(t);
     }
@@ -41,7 +42,7 @@ pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
 
 /// `collapse_ws` for a string the caller owns: clean text is handed back without a copy.
 pub(crate) fn collapse_ws_owned(s: String) -> String {
-    if s.trim().len() == s.len() && is_clean(&s) {
+    if s.trim_ws().len() == s.len() && is_clean(&s) {
         s
     } else {
         collapse_ws(&s)
@@ -244,16 +245,16 @@ pub(crate) fn statement_lines(s: &str) -> Vec<(usize, &str)> {
     while let Some(line) = lines.next() {
         let line_end = offset + line.len();
         let ends_sentence = {
-            let t = line.trim_end().trim_end_matches(['"', '\'', ')', '*']);
+            let t = line.trim_end_ws().trim_end_matches(['"', '\'', ')', '*']);
             t.ends_with(['.', '!', '?'])
         };
         let next_starts_upper = lines
             .peek()
-            .and_then(|n| n.trim_start().chars().next())
+            .and_then(|n| n.trim_start_ws().chars().next())
             .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
         if lines.peek().is_none() || (ends_sentence && next_starts_upper) {
             let piece = &s[start..line_end];
-            if !piece.trim().is_empty() {
+            if !piece.trim_ws().is_empty() {
                 out.push((start, piece));
             }
             start = line_end + 1;
@@ -280,7 +281,7 @@ static BRACED: LazyLock<Regex> =
 
 /// Template placeholders and empty markers that are not items: `{describe...}`, "None.", "TBD".
 pub(crate) fn is_placeholder(title: &str) -> bool {
-    let t = title.trim();
+    let t = title.trim_ws();
     if t.is_empty() || !t.chars().any(|c| c.is_alphanumeric()) {
         return true;
     }
@@ -525,7 +526,7 @@ static FORWARD: LazyLock<Twin> = LazyLock::new(|| {
 
 /// Whether a line reads as a commitment or to-do rather than an account of what happened.
 pub(crate) fn is_forward_looking(s: &str) -> bool {
-    let t = s.trim();
+    let t = s.trim_ws();
     // Hindsight ("should have been caught") and vague promises are not to-dos.
     let t = RETROSPECTIVE.replace_all(t, " ");
     FORWARD.is_match(&t) || starts_with_action_verb(&t) || will_act(&t)
@@ -576,7 +577,7 @@ static NARRATIVE: LazyLock<Twin> = LazyLock::new(|| {
 
 /// Whether a line recounts what happened ("The cookie was rescoped ...").
 pub(crate) fn is_narrative(s: &str) -> bool {
-    NARRATIVE.is_match(s.trim())
+    NARRATIVE.is_match(s.trim_ws())
 }
 
 /// A new alternative needs its word in `ASIDE_KEYS` and a phrase in the screen's test.
@@ -602,7 +603,7 @@ static ASIDE: LazyLock<Twin> = LazyLock::new(|| {
 /// Whether a line is an aside a reader would not track: thanks, meeting logistics, or a remark
 /// the document itself marks as untracked, out of scope or an open question.
 pub(crate) fn is_aside(s: &str) -> bool {
-    let t = s.trim();
+    let t = s.trim_ws();
     !t.is_empty() && ASIDE_KEYS.any_in(t) && ASIDE.is_match(t)
 }
 
@@ -623,7 +624,7 @@ static REVIEW_STEP: LazyLock<Twin> = LazyLock::new(|| {
 /// Whether a checklist line records a review step done on the document ("Timeline reviewed by
 /// all responders", "Sign-off: IC approved") rather than work to do.
 pub(crate) fn is_review_step(s: &str) -> bool {
-    let t = s.trim();
+    let t = s.trim_ws();
     !starts_with_action_verb(t) && REVIEW_STEP.is_match(t)
 }
 
@@ -713,7 +714,7 @@ mod tests {
             let expected = s.split_whitespace().collect::<Vec<_>>().join(" ");
             proptest::prop_assert_eq!(collapse_ws(&s), expected.clone(), "{:?}", s);
             // `is_clean` is asked of trimmed text.
-            let t = s.trim();
+            let t = s.trim_ws();
             proptest::prop_assert_eq!(is_clean(t), t == expected, "{:?}", t);
         }
     }
@@ -859,7 +860,7 @@ mod tests {
             )
         ) {
             let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
-            let t = text.trim();
+            let t = text.trim_ws();
             if ASIDE.is_match(t) {
                 proptest::prop_assert!(ASIDE_KEYS.any_in(t), "{:?}", t);
             }
@@ -923,7 +924,7 @@ mod tests {
             for b in endings {
                 let title = format!("{a}{b}");
                 for t in [title.clone(), title.to_uppercase(), title.to_lowercase()] {
-                    let t = t.trim();
+                    let t = t.trim_ws();
                     if PLACEHOLDER.is_match(t) {
                         assert!(opens_like_placeholder(t), "{t:?}");
                     }

@@ -10,6 +10,7 @@ use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
 use super::text::{collapse_ws, collapsed, has_digit, iso_date, split_lines};
+use super::trim::TrimWs;
 use super::twin::Twin;
 
 mod clock;
@@ -47,8 +48,8 @@ fn leading_time(line: &str) -> Option<(String, &str)> {
     } else {
         leading_by_pattern(head)?
     };
-    let at = head.get(at_start..at_end)?.trim().to_string();
-    Some((at, line[end..].trim()))
+    let at = head.get(at_start..at_end)?.trim_ws().to_string();
+    Some((at, line[end..].trim_ws()))
 }
 
 /// Whether `clock::leading` reads `head` exactly as `LEADING_TIME` would: every non-ASCII
@@ -210,7 +211,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     }
                     offset += piece.len() + 1;
                     let line = piece;
-                    let line = line.trim();
+                    let line = line.trim_ws();
                     if line.is_empty() {
                         continue;
                     }
@@ -247,12 +248,15 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                         }
                         KEY_EVENT.captures(line).map(|c| {
                             (
-                                c.name("at").map_or("", |m| m.as_str()).trim().to_string(),
+                                c.name("at")
+                                    .map_or("", |m| m.as_str())
+                                    .trim_ws()
+                                    .to_string(),
                                 c.name("text")
                                     .map_or("", |m| m.as_str())
-                                    .trim()
+                                    .trim_ws()
                                     .trim_end_matches(['-', '–', '—', ':'])
-                                    .trim(),
+                                    .trim_ws(),
                             )
                         })
                     });
@@ -320,7 +324,7 @@ fn instant(at: &str, date: Option<NaiveDate>) -> Option<NaiveDateTime> {
     let lower = at.to_ascii_lowercase().replace('.', ":");
     let day = leading_date(&lower).or(date);
     let time_part = match leading_date(&lower) {
-        Some(_) => lower.get(10..).unwrap_or("").trim().to_string(),
+        Some(_) => lower.get(10..).unwrap_or("").trim_ws().to_string(),
         None => lower.clone(),
     };
     let re_time = time_of_day(&time_part)?;

@@ -10,6 +10,7 @@
 use std::sync::LazyLock;
 
 use super::fields::{normalize_due, normalize_priority};
+use super::trim::TrimWs;
 use super::twin::Twin;
 
 static TRAILING_OWNER: LazyLock<Twin> = LazyLock::new(|| {
@@ -39,7 +40,7 @@ pub(crate) fn owner(title: &str) -> Option<Annotation> {
     let m = TRAILING_OWNER.find(title)?;
     let value = owner_value(m.as_str()).map(str::to_string).or_else(|| {
         let c = TRAILING_OWNER.captures(title)?;
-        Some(c.get(2)?.as_str().trim().to_string())
+        Some(c.get(2)?.as_str().trim_ws().to_string())
     });
     Some((m.start(), value))
 }
@@ -96,7 +97,7 @@ fn after_word<'s>(s: &'s str, word: &str) -> Option<&'s str> {
 /// `s` after `word`, then `\s+` and `second` if they follow (a greedy optional group).
 fn after_words<'s>(s: &'s str, word: &str, second: &str) -> Option<&'s str> {
     let rest = after_word(s, word)?;
-    let spaced = rest.trim_start();
+    let spaced = rest.trim_start_ws();
     if spaced.len() < rest.len()
         && let Some(after) = after_word(spaced, second)
     {
@@ -108,9 +109,9 @@ fn after_words<'s>(s: &'s str, word: &str, second: &str) -> Option<&'s str> {
 /// The pattern's tail `\s*[)\]]?\s*[.;]?\s*$` taken off `s` from the right, as much as it can
 /// take: what remains is the shortest value the pattern allows.
 fn without_closing(s: &str) -> &str {
-    let s = s.trim_end();
-    let s = s.strip_suffix(['.', ';']).unwrap_or(s).trim_end();
-    s.strip_suffix([')', ']']).unwrap_or(s).trim_end()
+    let s = s.trim_end_ws();
+    let s = s.strip_suffix(['.', ';']).unwrap_or(s).trim_end_ws();
+    s.strip_suffix([')', ']']).unwrap_or(s).trim_end_ws()
 }
 
 /// The leading separators and bracket a match may open with.
@@ -123,17 +124,20 @@ fn without_opening<'s>(s: &'s str, separators: &[char]) -> &'s str {
 fn owner_value(m: &str) -> Option<&str> {
     let s = without_opening(m, &[',', ';', '.', '-', '–', '—']);
     let rest = after_word(s, "owners")
-        .filter(|r| r.trim_start().starts_with([':', '=']))
+        .filter(|r| r.trim_start_ws().starts_with([':', '=']))
         .or_else(|| after_word(s, "owner"))
         .or_else(|| after_word(s, "assignee"))
         .or_else(|| {
             // `assigned\s+to`: at least one space between the words.
             let r = after_word(s, "assigned")?;
-            after_word(r.strip_prefix(char::is_whitespace)?.trim_start(), "to")
+            after_word(r.strip_prefix(char::is_whitespace)?.trim_start_ws(), "to")
         })
         .or_else(|| after_word(s, "who"))
         .or_else(|| after_word(s, "dri"))?;
-    let value = rest.trim_start().strip_prefix([':', '='])?.trim_start();
+    let value = rest
+        .trim_start_ws()
+        .strip_prefix([':', '='])?
+        .trim_start_ws();
     let value = without_closing(value);
     let plain = !value.is_empty() && !value.contains(['(', ')', '[', ']']);
     plain.then_some(value)
@@ -148,8 +152,11 @@ fn due_value(m: &str) -> Option<&str> {
         .or_else(|| after_word(s, "deadline"))
         .or_else(|| after_word(s, "eta"))
         .or_else(|| after_words(s, "target", "date"))?;
-    let value = rest.trim_start();
-    let value = value.strip_prefix([':', '=']).unwrap_or(value).trim_start();
+    let value = rest.trim_start_ws();
+    let value = value
+        .strip_prefix([':', '='])
+        .unwrap_or(value)
+        .trim_start_ws();
     let value = without_closing(value);
     // Every date form opens with a digit or a letter.
     let opens_well = value.chars().next().is_some_and(char::is_alphanumeric);
@@ -193,7 +200,7 @@ mod tests {
     fn reference(title: &str) -> [Option<Annotation>; 3] {
         [
             by_captures(&TRAILING_OWNER, title, |c| {
-                c.get(2).map(|g| g.as_str().trim().to_string())
+                c.get(2).map(|g| g.as_str().trim_ws().to_string())
             }),
             by_captures(&TRAILING_DUE, title, |c| {
                 c.get(2).map(|g| normalize_due(g.as_str()))
