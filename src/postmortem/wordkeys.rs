@@ -171,6 +171,43 @@ mod tests {
         assert!(KEYS.any_in("énext"));
     }
 
+    /// The screen read plainly: some word start (a word byte after a non-word byte or at the
+    /// start) opens with a key, ASCII case folded.
+    fn any_in_plain(keys: &[&str], text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let at_key = |i: usize| {
+            keys.iter().any(|k| {
+                bytes
+                    .get(i..i + k.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+            })
+        };
+        (0..bytes.len())
+            .any(|i| is_word_byte(bytes[i]) && (i == 0 || !is_word_byte(bytes[i - 1])) && at_key(i))
+            || text.contains(['\u{212A}', '\u{17F}'])
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn agrees_with_a_plain_reading(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "mov", "MOVE", "Next", "nex", "thank", "THANKS", "tha", "t", "n", "m", "x",
+                    " ", "_", "-", "é", "\u{212A}", "1", "[", "ne", "mo", "th",
+                ]),
+                0..12,
+            )
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(
+                KEYS.any_in(&text),
+                any_in_plain(&["mov", "next", "thank"], &text),
+                "{:?}", text
+            );
+        }
+    }
+
     #[test]
     fn characters_folding_to_ascii_letters_always_pass() {
         assert!(KEYS.any_in("\u{212A}udos"));
