@@ -72,6 +72,8 @@ static LESSONS: LazyLock<Twin> = LazyLock::new(|| {
     )
 });
 
+/// A new alternative needs its word in `DONE_HEADING_KEYS` and a phrase in
+/// `done_heading_screen_passes_every_match`.
 static DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(r"(?i)\b(completed|complete|done|finished|implemented|already\s+in\s+place)\b")
 });
@@ -157,8 +159,16 @@ pub(crate) fn classify(heading: &str) -> Class {
 
 /// Whether a heading says its items are already done ("Immediate actions (completed)").
 pub(crate) fn heading_says_done(heading: &str) -> bool {
-    DONE_HEADING.is_match(heading) && !NOT_DONE_HEADING.is_match(heading)
+    DONE_HEADING_KEYS.any_in(heading)
+        && DONE_HEADING.is_match(heading)
+        && !NOT_DONE_HEADING.is_match(heading)
 }
+
+/// Every alternative of `DONE_HEADING` opens with one of these words at a word start, so a
+/// heading without one cannot match (most action headings: a regex search there costs far more
+/// than its instructions, its automaton being out of the cache by its next use).
+const DONE_HEADING_KEYS: WordKeys<5> =
+    WordKeys::new(["already", "complet", "done", "finished", "implemen"]);
 
 static NOT_DONE_HEADING: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(r"(?i)\b(not|yet|to\s+be|pending|open|in\s+progress|incomplete|remaining|planned)\b")
@@ -303,6 +313,31 @@ pub(crate) fn build(doc: &Doc) -> Sections {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn done_heading_screen_passes_every_match() {
+        for phrase in [
+            "completed",
+            "Complete",
+            "DONE",
+            "finished",
+            "implemented",
+            "already in place",
+            "Already\tin  place",
+        ] {
+            for text in [
+                phrase.to_string(),
+                format!("Immediate actions ({phrase})"),
+                format!("Actions - {phrase}:"),
+                format!("**{phrase}**"),
+            ] {
+                assert!(DONE_HEADING.is_match(&text), "{text:?}");
+                assert!(DONE_HEADING_KEYS.any_in(&text), "{text:?}");
+            }
+        }
+        assert!(!heading_says_done("Action items"));
+        assert!(heading_says_done("Action items (done)"));
+    }
 
     /// The word screen passes every phrase some vocabulary matches, whatever surrounds it.
     #[test]

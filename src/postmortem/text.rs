@@ -540,6 +540,7 @@ fn will_act(s: &str) -> bool {
         .any(|(i, m)| starts_with_action_verb(&lower[i + m.len()..]))
 }
 
+/// A new alternative needs its word in `INTRO_KEYS` and a phrase in the screen's test.
 static INTRO: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?ix)\b(the\s+following|as\s+follows|listed\s+below|see\s+below
@@ -550,8 +551,17 @@ static INTRO: LazyLock<Twin> = LazyLock::new(|| {
 
 /// Whether a prose line only introduces the actions that follow ("We are changing three things.").
 pub(crate) fn is_intro(s: &str) -> bool {
-    INTRO.is_match(s)
+    INTRO_KEYS.any_in(s) && INTRO.is_match(s)
 }
+
+/// Every alternative of `INTRO` ends in one of these words at a word start (after `\s` or
+/// `\b`), so text without one cannot match. A regex search costs far more than its instruction
+/// count on prose this rare: each distinct pattern's automaton is out of the cache by its next
+/// use.
+const INTRO_KEYS: WordKeys<11> = WordKeys::new([
+    "action", "area", "below", "change", "follow", "improvem", "item", "measure", "safeguar",
+    "step", "thing",
+]);
 
 static PAST: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"(?i)\b(was|were|did|had)\b"));
 
@@ -863,6 +873,31 @@ mod tests {
             let t = text.trim_ws();
             if ASIDE.is_match(t) {
                 proptest::prop_assert!(ASIDE_KEYS.any_in(t), "{:?}", t);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn intro_screen_passes_every_intro(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "the following", "As Follows", "listed below", "see below", "two",
+                        "three more", "several", "a few", "some", "these", "a number of",
+                        "things", "changes", "STEPS", "actions", "items", "improvements",
+                        "areas", "safeguards", "measures", "following", "belong", "x",
+                        "\u{212A}", "ſteps", "é", "_",
+                    ]),
+                    proptest::sample::select(vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "."]),
+                ),
+                0..6,
+            )
+        ) {
+            let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
+            if INTRO.is_match(&text) {
+                proptest::prop_assert!(INTRO_KEYS.any_in(&text), "{:?}", text);
             }
         }
     }
