@@ -96,6 +96,7 @@ static TRAILING_URL: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(r"[\s,;:\-–—]*(?:\(\s*)?(?:see\s+)?<?https?://[^\s<>]+?>?\s*\)?\s*[.;]?\s*$")
 });
 
+/// Asked only of titles that pass `ends_in_paren`: keep the two in step.
 static TRAILING_PAREN: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"\s*\(([^()]*)\)\s*[.;]?\s*$"));
 
 /// Normalizes a priority word: `P0`..`P3`, `High`, `Medium`, `Low`.
@@ -537,7 +538,10 @@ fn strip_trailing(
                 }
                 title_raw.truncate(m.start());
             }
-        } else if closes && let Some(c) = TRAILING_PAREN.captures(title_raw) {
+        } else if closes
+            && ends_in_paren(t)
+            && let Some(c) = TRAILING_PAREN.captures(title_raw)
+        {
             let start = c.get(0).map_or(title_raw.len(), |m| m.start());
             let inner = c.get(1).map_or("", |m| m.as_str());
             if start > 0 && paren_is_tracker(inner, inline, from.min(to), to) {
@@ -552,6 +556,14 @@ fn strip_trailing(
             break;
         }
     }
+}
+
+/// Whether `t` ends the way every `TRAILING_PAREN` match does: `)`, then only whitespace and at
+/// most one `.` or `;`.
+fn ends_in_paren(t: &str) -> bool {
+    let end = t.trim_end_ws();
+    let end = end.strip_suffix(['.', ';']).unwrap_or(end);
+    end.trim_end_ws().ends_with(')')
 }
 
 /// The ASCII-lowercased last 48 bytes of a title, kept on the stack with the set of ASCII bytes
@@ -837,6 +849,25 @@ mod tests {
             proptest::prop_assert_eq!(n.hash, s.contains('#'));
             proptest::prop_assert_eq!(n.bug, s.contains("ug "));
             proptest::prop_assert_eq!(n.owner, s.contains("wner") || s.contains("ssign"));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn paren_screen_passes_every_trailing_paren(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "(", ")", "(see #12)", "[", "]", ".", ";", " ", "\t", "\n", "\u{a0}",
+                    "\u{3000}", "word", "é", ",",
+                ]),
+                0..10,
+            )
+        ) {
+            let s = parts.concat();
+            if TRAILING_PAREN.is_match(&s) {
+                proptest::prop_assert!(ends_in_paren(&s), "{:?}", s);
+            }
         }
     }
 

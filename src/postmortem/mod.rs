@@ -166,6 +166,7 @@ fn first_heading(doc: &blocks::Doc) -> Option<String> {
     best.map(|(_, t)| t)
 }
 
+/// Every alternative holds a digit: `incidents` asks the pattern only of headings with one.
 static INCIDENT_HEADING: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?i)\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{2,4}|incident\s*#?\d+)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?\b|\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
@@ -194,7 +195,9 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
             .filter(|b| !b.quoted && b.kind == blocks::Kind::Heading { level })
             .map(|b| {
                 let t = text::collapsed(doc.text(b));
-                let is_incident = INCIDENT_HEADING.is_match(&t);
+                // Every alternative holds a digit (`\d` is Unicode's on non-ASCII text).
+                let is_incident =
+                    (!t.is_ascii() || text::has_digit(&t)) && INCIDENT_HEADING.is_match(&t);
                 (b.line(), t, is_incident)
             }),
     );
@@ -215,4 +218,29 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
 /// Parses raw bytes, reading invalid UTF-8 lossily.
 pub fn parse_bytes(bytes: &[u8]) -> PostMortem {
     parse(&String::from_utf8_lossy(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn incident_headings_hold_a_digit(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "2024-03-01", "3/14/24", "14-3-2024", "Incident #12", "incident 7", "Jan",
+                    "March", "5th", "21", "Sept.", "outage", "Incident", "#", "-", "/", "é",
+                    "٣", "May", "1st",
+                ]),
+                0..6,
+            )
+        ) {
+            let heading = parts.join(" ");
+            if INCIDENT_HEADING.is_match(&heading) {
+                proptest::prop_assert!(!heading.is_ascii() || text::has_digit(&heading));
+            }
+        }
+    }
 }
