@@ -454,9 +454,10 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
         // Reserved up front so large documents' lists are rarely copied while they grow. Real
         // documents hold about one block per two lines (paragraphs wrap; 0.50 over the shared
         // corpus, 0.53 on the generated bench page, where reserving half a line's worth copied
-        // the whole list once per parse), and block text is about three quarters of the source. Reserving much more than is used
-        // made the heap peak cross glibc's trim threshold: memory went back to the kernel
-        // after every parse and came back as page faults (~170 per corpus parse) in the next.
+        // the whole list once per parse), and block text is about three quarters of the
+        // source. Reserving much more than is used made the heap peak cross glibc's trim
+        // threshold: memory went back to the kernel after every parse and came back as page
+        // faults (~170 per corpus parse) in the next.
         blocks: Vec::with_capacity(count_newlines(text.as_bytes()) * 9 / 16 + 1),
         headings: Vec::new(),
         items_and_rows: 0,

@@ -445,7 +445,11 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         d.owner = owner_anywhere(window);
     }
     if let Some(owner) = &mut d.owner {
-        *owner = owner.trim_end_matches('@').trim_ws().to_string();
+        // A sub-slice as long as the whole is the whole: copied only when trimming took some.
+        let kept = owner.trim_end_matches('@').trim_ws();
+        if kept.len() != owner.len() {
+            *owner = kept.to_string();
+        }
         if owner.is_empty() {
             d.owner = None;
         }
