@@ -11,6 +11,7 @@ use super::text::{
     collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, has_digit, iso_date,
     starts_with_action_verb,
 };
+use super::tracker_ref;
 use super::tracker_url;
 use super::trailing;
 use super::trim::TrimWs;
@@ -65,7 +66,8 @@ static LEADING_MENTION: LazyLock<Twin> =
 static PLAIN_PRIORITY: LazyLock<Twin> =
     LazyLock::new(|| Twin::new(r"^[\[(]?(P[0-4])[\])]?\s*[:\-–—]?\s+"));
 
-static TRACKER_REF: LazyLock<Twin> = LazyLock::new(|| {
+/// Read by hand on ASCII text (`tracker_ref.rs`): a change here needs the same change there.
+pub(crate) static TRACKER_REF: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
         r"(?i)^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$",
     )
@@ -203,7 +205,12 @@ pub(crate) fn is_tracker_ref(text: &str) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| c.is_ascii_digit() || !c.is_ascii());
-    ends_in_digit && TRACKER_REF.is_match(t)
+    ends_in_digit
+        && if t.is_ascii() {
+            tracker_ref::matches_ascii(t.as_bytes())
+        } else {
+            TRACKER_REF.is_match(t)
+        }
 }
 
 /// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.

@@ -8,6 +8,7 @@ mod sections;
 mod tables;
 mod text;
 mod timeline;
+mod tracker_ref;
 mod tracker_url;
 mod trailing;
 mod trim;
