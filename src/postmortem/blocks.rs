@@ -75,7 +75,8 @@ pub(crate) fn count_newlines(bytes: &[u8]) -> usize {
 
 /// `count_newlines(&bytes[from..to])` in whole 32-byte windows, the last one ending at `to` and
 /// reaching back before `from` with those bytes masked out: the walk asks this between every
-/// two block starts (either way round), and a loop over the odd bytes at the end mispredicted its exit each time.
+/// two block starts (either way round), and a loop over the odd bytes at the end mispredicted
+/// its exit each time.
 fn newlines_between(bytes: &[u8], from: usize, to: usize) -> usize {
     let Some(range) = bytes.get(from..to) else {
         return 0;

@@ -14,7 +14,7 @@ use super::text::{
 use super::tracker_ref;
 use super::tracker_url;
 use super::trailing;
-use super::trim::TrimWs;
+use super::trim::{TrimWs, narrow};
 use super::twin::Twin;
 use super::urls;
 
@@ -443,20 +443,13 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
     // Trailing annotations ("... OWNER: amirh@ (DONE).").
     title_raw = collapse_ws_owned(title_raw);
     strip_trailing(&mut title_raw, &mut d, inline, from.min(to), to);
-    d.title = if title_raw.trim_ws().len() == title_raw.len() {
-        title_raw
-    } else {
-        title_raw.trim_ws().to_string()
-    };
+    narrow(&mut title_raw, str::trim_ws);
+    d.title = title_raw;
     if d.owner.is_none() && needles.owner {
         d.owner = owner_anywhere(window);
     }
     if let Some(owner) = &mut d.owner {
-        // A sub-slice as long as the whole is the whole: copied only when trimming took some.
-        let kept = owner.trim_end_matches('@').trim_ws();
-        if kept.len() != owner.len() {
-            *owner = kept.to_string();
-        }
+        narrow(owner, |o| o.trim_end_matches('@').trim_ws());
         if owner.is_empty() {
             d.owner = None;
         }

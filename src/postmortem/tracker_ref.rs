@@ -4,7 +4,7 @@
 //! The pattern, for reference (case-insensitive):
 //! `^(#\d+|[\w.-]+/[\w.-]+#\d+|[A-Z][A-Z0-9]+-\d+|(bug|issue|pr|ticket)\s*#?\s*\d+)$`.
 
-use super::twin::{is_space_byte, is_word_byte};
+use super::twin::{is_word_byte, skip_space_bytes};
 
 /// Whether ASCII `t` matches the tracker reference pattern: `#12`, `acme/api#12`, `ABC-123`,
 /// `Bug 12345`, `issue #7`.
@@ -60,15 +60,10 @@ fn word_number(t: &[u8]) -> bool {
         else {
             return false;
         };
-        let rest = skip_spaces(rest);
-        let rest = skip_spaces(rest.strip_prefix(b"#").unwrap_or(rest));
-        all_digits(rest)
+        let rest = &rest[skip_space_bytes(rest, 0)..];
+        let rest = rest.strip_prefix(b"#").unwrap_or(rest);
+        all_digits(&rest[skip_space_bytes(rest, 0)..])
     })
-}
-
-fn skip_spaces(b: &[u8]) -> &[u8] {
-    let n = b.iter().take_while(|&&c| is_space_byte(c)).count();
-    &b[n..]
 }
 
 #[cfg(test)]

@@ -12,6 +12,15 @@ pub(crate) trait TrimWs {
     fn trim_end_ws(&self) -> &str;
 }
 
+/// Narrows `s` to `pick(s)`, which must be a sub-slice of it (a trim), copying only when that
+/// took something off: a sub-slice as long as the whole is the whole.
+pub(crate) fn narrow(s: &mut String, pick: impl FnOnce(&str) -> &str) {
+    let kept = pick(s);
+    if kept.len() != s.len() {
+        *s = kept.to_string();
+    }
+}
+
 /// A printable ASCII byte: a whole character, and none that `char::is_whitespace` accepts.
 fn is_solid(byte: Option<&u8>) -> bool {
     byte.is_some_and(|&b| (0x21..0x80).contains(&b))

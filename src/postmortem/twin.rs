@@ -24,6 +24,15 @@ pub(crate) fn is_space_byte(c: u8) -> bool {
     c == b' ' || (b'\t'..=b'\r').contains(&c)
 }
 
+/// The first index at or after `i` in `b` that is not an ASCII twin's `\s` (the hand readers of
+/// patterns step over `\s*` with it).
+pub(crate) fn skip_space_bytes(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(|&c| is_space_byte(c)) {
+        i += 1;
+    }
+    i
+}
+
 /// `\w` of the ASCII twins, on a byte.
 pub(crate) const fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'

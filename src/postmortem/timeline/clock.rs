@@ -3,7 +3,7 @@
 //! settles whether it is taken, so one forward pass with no backtracking finds the same match
 //! as the leftmost-first regex search, without the cost of running an automaton per line.
 
-use crate::postmortem::twin::is_space_byte;
+use crate::postmortem::twin::{is_space_byte, skip_space_bytes};
 
 /// The time zones `TIME` accepts after a time, in the pattern's order (no one is a prefix of a
 /// later one, so the first that matches is the pattern's choice).
@@ -28,7 +28,7 @@ pub(super) fn leading(b: &[u8]) -> Option<(usize, usize, usize)> {
 
     let mut end = at_end;
     // A range: "14:03 - 14:20".
-    let dash = skip_spaces(b, end);
+    let dash = skip_space_bytes(b, end);
     let after_dash = if b.get(dash) == Some(&b'-') {
         Some(dash + 1)
     } else {
@@ -37,7 +37,7 @@ pub(super) fn leading(b: &[u8]) -> Option<(usize, usize, usize)> {
             .then_some(dash + EN_DASH.len())
     };
     if let Some(after_dash) = after_dash
-        && let Some(range_end) = time(b, skip_spaces(b, after_dash))
+        && let Some(range_end) = time(b, skip_space_bytes(b, after_dash))
     {
         end = range_end;
     }
@@ -60,7 +60,7 @@ pub(super) fn leading(b: &[u8]) -> Option<(usize, usize, usize)> {
         }
     }
     if separators > end {
-        end = skip_spaces(b, separators);
+        end = skip_space_bytes(b, separators);
     }
     Some((at_start, at_end, end))
 }
@@ -71,7 +71,7 @@ fn time(b: &[u8], i: usize) -> Option<usize> {
         .or_else(|| month_day_and_time(b, i))
         .or_else(|| clock(b, i).map(|end| meridiem(b, end)))
         .or_else(|| hour_and_meridiem(b, i))?;
-    let zone_start = skip_spaces(b, end);
+    let zone_start = skip_space_bytes(b, end);
     let rest = &b[zone_start..];
     Some(
         ZONES
@@ -117,7 +117,7 @@ fn month_day_and_time(b: &[u8], i: usize) -> Option<usize> {
     }
     let day = digits(b, dash + 1, 2);
     let space = dash + 1 + day;
-    let hour_at = skip_spaces(b, space);
+    let hour_at = skip_space_bytes(b, space);
     if day == 0 || hour_at == space {
         return None;
     }
@@ -146,7 +146,7 @@ fn clock(b: &[u8], i: usize) -> Option<usize> {
 
 /// `(?:\s*[ap]\.?m\.?)?` after `i`: where it ends (`i` when absent).
 fn meridiem(b: &[u8], i: usize) -> usize {
-    let mut j = skip_spaces(b, i);
+    let mut j = skip_space_bytes(b, i);
     if !b
         .get(j)
         .is_some_and(|c| matches!(c.to_ascii_lowercase(), b'a' | b'p'))
@@ -170,7 +170,7 @@ fn meridiem(b: &[u8], i: usize) -> usize {
 /// `\d{1,2}\s*[ap]m`
 fn hour_and_meridiem(b: &[u8], i: usize) -> Option<usize> {
     let hour = digits(b, i, 2);
-    let j = skip_spaces(b, i + hour);
+    let j = skip_space_bytes(b, i + hour);
     let is_meridiem = hour > 0
         && b.get(j)
             .is_some_and(|c| matches!(c.to_ascii_lowercase(), b'a' | b'p'))
@@ -186,11 +186,4 @@ fn digits(b: &[u8], i: usize, max: usize) -> usize {
         .take(max)
         .take_while(|c| c.is_ascii_digit())
         .count()
-}
-
-fn skip_spaces(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(|&c| is_space_byte(c)) {
-        i += 1;
-    }
-    i
 }
