@@ -52,28 +52,9 @@ pub(crate) fn collapse_ws_owned(s: String) -> String {
 /// No whitespace but single ASCII spaces (non-ASCII characters are decoded: a few are spaces).
 fn is_clean(t: &str) -> bool {
     // Nearly all text has no control byte, no non-ASCII character and no double space: a screen
-    // the compiler vectorizes settles it; anything else is read character by character.
-    // One fold over the byte pairs tests both at once, without an early exit, so the compiler
-    // vectorizes it (a substring search for "  " costs more than the whole scan on text this
-    // short; two loops mispredicted twice as many loop ends). The last byte has no pair of its
-    // own and is tested apart.
+    // without a loop over odd bytes settles it; anything else is read character by character.
     let bytes = t.as_bytes();
-    let usual = |b: u8| (0x20..0xc0).contains(&b);
-    let unusual_or_double = |chunk: &[u8]| {
-        chunk
-            .iter()
-            .zip(chunk.get(1..).unwrap_or(&[]))
-            .fold(false, |seen, (&a, &b)| {
-                seen | !usual(a) | (a == b' ' && b == b' ')
-            })
-    };
-    // Chunks overlap by one byte, so every pair is in one of them; long text stops early.
-    let last_usual = bytes.last().is_none_or(|&b| usual(b));
-    let flagged = !last_usual
-        || (0..bytes.len())
-            .step_by(256)
-            .any(|start| unusual_or_double(&bytes[start..bytes.len().min(start + 257)]));
-    if !flagged {
+    if plain_and_single_spaced(bytes) {
         return true;
     }
     let mut after_space = false;
@@ -92,6 +73,58 @@ fn is_clean(t: &str) -> bool {
         after_space = b == b' ';
     }
     true
+}
+
+/// Whether every byte of `bytes` is in `0x20..0xc0` (printable ASCII or a UTF-8 continuation
+/// byte) and no two spaces stand side by side. Read in fixed-size windows that overlap by a
+/// byte, so every pair of neighbours is in one of them and no loop runs over odd bytes (its exit
+/// mispredicted on every short title and cell): 33-byte windows, which the compiler vectorizes,
+/// on long text; four 8-byte words on text of 8 to 32 bytes; one padded word below that.
+fn plain_and_single_spaced(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len >= 33 {
+        let usual = |b: u8| (0x20..0xc0).contains(&b);
+        let window_flagged = |start: usize| {
+            let Some(w) = bytes.get(start..start + 33) else {
+                return true;
+            };
+            w.iter().zip(&w[1..]).fold(false, |seen, (&a, &b)| {
+                seen | !usual(a) | (a == b' ' && b == b' ')
+            })
+        };
+        // The last byte is never the first of a pair: tested apart.
+        return bytes.last().is_some_and(|&b| usual(b))
+            && !(0..len - 33).step_by(32).any(window_flagged)
+            && !window_flagged(len - 33);
+    }
+    if len >= 8 {
+        let word = |at: usize| {
+            let at = at.min(len - 8);
+            u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]))
+        };
+        return [word(0), word(7), word(14), word(21), word(len - 8)]
+            .into_iter()
+            .all(word_plain_and_single_spaced);
+    }
+    // Padded with a letter, which is plain and no space.
+    let mut padded = [b'a'; 8];
+    padded[..len].copy_from_slice(bytes);
+    word_plain_and_single_spaced(u64::from_le_bytes(padded))
+}
+
+/// `plain_and_single_spaced` of the 8 bytes of `word` (little-endian), by the classic bit tests:
+/// a byte below `0x20`, a byte with both top bits set (`0xc0` and up), two adjacent spaces.
+fn word_plain_and_single_spaced(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Exact for whether any byte is below the bound (flags above a true one may be spurious).
+    let below_space = word.wrapping_sub(0x20 * ONES) & !word & HIGH;
+    let lead_byte = word & (word << 1) & HIGH;
+    // Exact per byte: the high bit of each byte that equals a space.
+    let x = word ^ (u64::from(b' ') * ONES);
+    let spaces = !(((x & !HIGH) + !HIGH) | x) & HIGH;
+    let double_space = spaces & (spaces >> 8);
+    below_space | lead_byte | double_space == 0
 }
 
 /// `s.split('\n')`, with the line ends found by a vectorized search (the standard library's
@@ -726,6 +759,47 @@ mod tests {
             // `is_clean` is asked of trimmed text.
             let t = s.trim_ws();
             proptest::prop_assert_eq!(is_clean(t), t == expected, "{:?}", t);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// The windowed screen reads every byte and every pair of neighbours, at every length.
+        #[test]
+        fn plain_and_single_spaced_agrees_with_a_byte_scan(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b'a', b'a', b'a', b' ', b' ', 0x1f, 0x21, 0x7f, 0x80, 0xbf, 0xc0, 0xff, 0x00,
+                ]),
+                0..100,
+            )
+        ) {
+            let plain = bytes.iter().all(|&b| (0x20..0xc0).contains(&b))
+                && !bytes.windows(2).any(|w| w == b"  ");
+            proptest::prop_assert_eq!(plain_and_single_spaced(&bytes), plain, "{:?}", bytes);
+        }
+    }
+
+    #[test]
+    fn flaws_at_every_place_are_seen() {
+        for len in 0..80 {
+            let clean = "a".repeat(len);
+            assert!(plain_and_single_spaced(clean.as_bytes()), "{len}");
+            for at in 0..len {
+                for flaw in [0x1f_u8, 0xc0, 0xff] {
+                    let mut b = clean.clone().into_bytes();
+                    b[at] = flaw;
+                    assert!(!plain_and_single_spaced(&b), "{len} {at} {flaw:#x}");
+                }
+                if at + 1 < len {
+                    let mut b = clean.clone().into_bytes();
+                    b[at] = b' ';
+                    b[at + 1] = b' ';
+                    assert!(!plain_and_single_spaced(&b), "{len} {at} double space");
+                    b[at + 1] = b'a';
+                    assert!(plain_and_single_spaced(&b), "{len} {at} single space");
+                }
+            }
         }
     }
 
