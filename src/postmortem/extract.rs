@@ -302,7 +302,9 @@ impl Extractor<'_> {
             return;
         };
         // "Owner: kim", "Due: 2024-05-01" under an item are its fields, not details.
-        if let Some((key, value)) = t.split_once(':') {
+        if let Some(colon) = memchr::memchr(b':', t.as_bytes())
+            && let (Some(key), Some(value)) = (t.get(..colon), t.get(colon + 1..))
+        {
             let value = value.trim_ws();
             let key = key.trim_ws().trim_matches(['*', '_']).to_ascii_lowercase();
             if !value.is_empty() && value.len() <= 60 {
@@ -413,9 +415,12 @@ impl Extractor<'_> {
         }
 
         let d = fields::derive(inline, 0, inline.text.len());
-        let first_line = inline.text.trim_ws().lines().next().unwrap_or("").trim_ws();
-        let colon_label =
-            !d.bold_lead && first_line.ends_with(':') && inline.text.trim_ws().lines().count() == 1;
+        // A one-line item ending in a colon ("Process:"); the line search runs only for text
+        // that ends in one.
+        let whole = inline.text.trim_ws();
+        let colon_label = !d.bold_lead
+            && whole.ends_with(':')
+            && memchr::memchr(b'\n', whole.as_bytes()).is_none();
         let pseudo =
             (d.bold_lead || colon_label) && d.title.split_whitespace().take(5).count() <= 4;
         if pseudo {
@@ -509,11 +514,10 @@ impl Extractor<'_> {
         }
         let takes_list = d.bold_lead && (d.label_only || inline.text.trim_end_ws().ends_with(':'))
             || (!d.bold_lead && inline.text.trim_end_ws().ends_with(':'));
-        let dangling = d
-            .title
-            .rsplit(' ')
-            .next()
-            .is_some_and(|w| DANGLING.iter().any(|d| w.eq_ignore_ascii_case(d)));
+        let last_word = memchr::memrchr(b' ', d.title.as_bytes()).map_or(&d.title[..], |space| {
+            d.title.get(space + 1..).unwrap_or_default()
+        });
+        let dangling = DANGLING.iter().any(|w| last_word.eq_ignore_ascii_case(w));
         let f = self.new_follow_up(i, d, block.line());
         self.roles[i] = Role::Item(f);
         if parent.is_none() {
