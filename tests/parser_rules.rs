@@ -272,6 +272,39 @@ fn grouping_parents_and_detail_children() {
 }
 
 #[test]
+fn dangling_lead_ins_and_one_line_colon_labels() {
+    // A flat list with no headings: a forward-looking line ending in a preposition takes the
+    // lines after it as what it is about.
+    let pm = parse(
+        "- Bess rotated the token after the alert.\n\
+         - We need to check whether we can reproduce this on\n\
+         - the staging cluster\n\
+         - the canary hosts\n\
+         - Ensure the rotation script logs its runs\n",
+    );
+    assert_eq!(
+        titles(&pm),
+        [
+            "We need to check whether we can reproduce this on",
+            "Ensure the rotation script logs its runs"
+        ]
+    );
+    assert_eq!(
+        pm.follow_ups[0].details,
+        ["the staging cluster", "the canary hosts"]
+    );
+
+    // A one-line "Label:" groups its children and is no item itself; an item whose first line
+    // ends in a colon but goes on is an item.
+    let pm = parse(
+        "# Follow-ups\n\n- Process:\n- Storage:\n  - Add a second replica\n\
+         - Review the runbook. Then:\n  walk through it\n",
+    );
+    assert_eq!(titles(&pm), ["Add a second replica", "Review the runbook."]);
+    assert_eq!(pm.follow_ups[1].details, ["Then: walk through it"]);
+}
+
+#[test]
 fn trackers_are_read_and_stripped() {
     let pm = fixture("trackers.md");
     let issues: Vec<Option<&str>> = pm.follow_ups.iter().map(|f| f.issue.as_deref()).collect();
