@@ -98,13 +98,9 @@ fn plain_and_single_spaced(bytes: &[u8]) -> bool {
             && !window_flagged(len - 33);
     }
     if len >= 8 {
-        let word = |at: usize| {
-            let at = at.min(len - 8);
-            u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]))
-        };
-        return [word(0), word(7), word(14), word(21), word(len - 8)]
+        return [0, 7, 14, 21, len - 8]
             .into_iter()
-            .all(word_plain_and_single_spaced);
+            .all(|at| word_plain_and_single_spaced(word_at(bytes, at)));
     }
     // Padded with a letter, which is plain and no space.
     let mut padded = [b'a'; 8];
@@ -112,11 +108,25 @@ fn plain_and_single_spaced(bytes: &[u8]) -> bool {
     word_plain_and_single_spaced(u64::from_le_bytes(padded))
 }
 
+/// The little-endian word of the 8 bytes at `at`, or of the last 8 when fewer follow: the
+/// windows of `has_digit` and `plain_and_single_spaced` on text of 8 to 32 bytes, which overlap
+/// where the text is short (reading a byte twice changes neither answer). 0 on text shorter than
+/// 8 bytes, which neither asks about.
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let at = at.min(bytes.len().saturating_sub(8));
+    bytes
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// A word with 1 in each byte, and with each byte's high bit: the bit tests on 8 bytes at once.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
 /// `plain_and_single_spaced` of the 8 bytes of `word` (little-endian), by the classic bit tests:
 /// a byte below `0x20`, a byte with both top bits set (`0xc0` and up), two adjacent spaces.
 fn word_plain_and_single_spaced(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     // Exact for whether any byte is below the bound (flags above a true one may be spurious).
     let below_space = word.wrapping_sub(0x20 * ONES) & !word & HIGH;
     let lead_byte = word & (word << 1) & HIGH;
@@ -166,13 +176,9 @@ pub(crate) fn has_digit(s: &str) -> bool {
             || window_has_digit(&bytes[len - 32..]);
     }
     if len >= 8 {
-        let word = |at: usize| {
-            let at = at.min(len - 8);
-            u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]))
-        };
-        return [word(0), word(8), word(16), word(len - 8)]
+        return [0, 8, 16, len - 8]
             .into_iter()
-            .any(word_has_digit);
+            .any(|at| word_has_digit(word_at(bytes, at)));
     }
     bytes.iter().any(u8::is_ascii_digit)
 }
@@ -180,9 +186,8 @@ pub(crate) fn has_digit(s: &str) -> bool {
 /// Whether some byte of `word` is an ASCII digit: whether some byte of `word` XOR `0` is below
 /// 10, by the classic test for a byte below a bound (exact for whether any byte is).
 fn word_has_digit(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     let shifted = word ^ (u64::from(b'0') * ONES);
-    shifted.wrapping_sub(10 * ONES) & !shifted & (0x80 * ONES) != 0
+    shifted.wrapping_sub(10 * ONES) & !shifted & HIGH != 0
 }
 
 /// `Some(date)` when `t` is exactly `YYYY-MM-DD` (`Some(None)` for a day that does not exist),
