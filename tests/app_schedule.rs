@@ -4,7 +4,9 @@
 mod support;
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike as _, Duration, NaiveTime, Timelike as _, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike as _, Duration, NaiveDate, NaiveTime, Timelike as _, Utc, Weekday,
+};
 use postmortem_bot::digest::{DIGEST_ISSUE_MARKER, digest_marker};
 use postmortem_bot::ids::IssueNumber;
 use postmortem_bot::policy::{iso_week, local_day};
@@ -475,13 +477,21 @@ async fn the_digest_follows_the_settings_day_hour_and_timezone_and_its_issue_is_
     )
     .await;
     track(&h, &["Add a canary stage @mona"]).await;
-    let friday = next(Weekday::Fri).date_naive();
-    let slot = friday
-        .and_hms_opt(16, 0, 0)
-        .unwrap()
-        .and_local_timezone(chrono_tz::America::New_York)
-        .unwrap()
-        .with_timezone(&Utc);
+    let slot_on = |day: NaiveDate| {
+        day.and_hms_opt(16, 0, 0)
+            .unwrap()
+            .and_local_timezone(chrono_tz::America::New_York)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // The first Friday whose 16:00 in New York is still ahead of the tracking (the real clock):
+    // a slot between the tracking and the first tick is a digest already due, as for an App
+    // that was down, so on a Friday before 16:00 in New York it is this very Friday.
+    let mut friday = next(Weekday::Fri).date_naive() - Duration::days(7);
+    if slot_on(friday) <= Utc::now() {
+        friday += Duration::days(7);
+    }
+    let slot = slot_on(friday);
     assert!(slot.hour() == 20 || slot.hour() == 21, "{slot}");
 
     h.tick(friday.and_time(NaiveTime::MIN).and_utc() + Duration::hours(9))
