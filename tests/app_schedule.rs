@@ -260,13 +260,28 @@ async fn exempt_labels_and_closed_issues_are_skipped() {
     assert_eq!(nags(&h, issues[3]).len(), 1, "the control item is nagged");
 }
 
-/// The next `weekday` at 00:00 UTC strictly after today.
-fn next(weekday: Weekday) -> DateTime<Utc> {
-    let mut day = Utc::now().date_naive() + Duration::days(1);
-    while day.weekday() != weekday {
+/// The first `weekday`, from today on, whose digest slot `slot(day)` is still ahead of the real
+/// clock. The App tracks post-mortems on the real clock, so a slot between the tracking and a
+/// test's first tick is a digest already owed, as for an App that was down: taking "next Monday"
+/// instead failed every Monday before 09:00 UTC, when today's slot fell in between.
+fn first_with_slot_ahead(weekday: Weekday, slot: impl Fn(NaiveDate) -> DateTime<Utc>) -> NaiveDate {
+    let now = Utc::now();
+    let mut day = now.date_naive();
+    while day.weekday() != weekday || slot(day) <= now {
         day += Duration::days(1);
     }
+    day
+}
+
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// 00:00 UTC of the first Monday whose default digest slot (09:00 UTC) is still ahead.
+fn monday_with_slot_ahead() -> DateTime<Utc> {
+    midnight(first_with_slot_ahead(Weekday::Mon, |day| {
+        midnight(day) + Duration::hours(9)
+    }))
 }
 
 fn digests(h: &Harness) -> Vec<String> {
@@ -280,7 +295,7 @@ fn digests(h: &Harness) -> Vec<String> {
 async fn the_digest_goes_out_once_per_iso_week_across_restarts() {
     let h = Harness::start().await;
     track(&h, &["Add a canary stage @mona", "Write the runbook"]).await;
-    let monday = next(Weekday::Mon);
+    let monday = monday_with_slot_ahead();
 
     h.tick(monday + Duration::hours(8)).await;
     assert!(digests(&h).is_empty(), "not before Monday 09:00");
@@ -328,7 +343,7 @@ async fn the_digest_goes_out_once_per_iso_week_across_restarts() {
 async fn a_digest_missed_while_down_is_sent_once_when_the_app_returns() {
     let h = Harness::start().await;
     track(&h, &["Add a canary stage @mona"]).await;
-    let monday = next(Weekday::Mon);
+    let monday = monday_with_slot_ahead();
     // Down over Monday's slot; the first tick after coming back is on Wednesday.
     let h = h.restart().await;
     h.tick(monday + Duration::days(2) + Duration::hours(15))
@@ -484,18 +499,11 @@ async fn the_digest_follows_the_settings_day_hour_and_timezone_and_its_issue_is_
             .unwrap()
             .with_timezone(&Utc)
     };
-    // The first Friday whose 16:00 in New York is still ahead of the tracking (the real clock):
-    // a slot between the tracking and the first tick is a digest already due, as for an App
-    // that was down, so on a Friday before 16:00 in New York it is this very Friday.
-    let mut friday = next(Weekday::Fri).date_naive() - Duration::days(7);
-    if slot_on(friday) <= Utc::now() {
-        friday += Duration::days(7);
-    }
+    let friday = first_with_slot_ahead(Weekday::Fri, slot_on);
     let slot = slot_on(friday);
     assert!(slot.hour() == 20 || slot.hour() == 21, "{slot}");
 
-    h.tick(friday.and_time(NaiveTime::MIN).and_utc() + Duration::hours(9))
-        .await;
+    h.tick(midnight(friday) + Duration::hours(9)).await;
     h.tick(slot - Duration::minutes(1)).await;
     assert!(
         digests(&h).is_empty(),
@@ -519,7 +527,7 @@ async fn a_repository_with_three_pinned_issues_still_gets_its_digest() {
         h.fake.set_pinned(&repo(), n, true);
     }
     track(&h, &["Add a canary stage @mona"]).await;
-    let monday = next(Weekday::Mon);
+    let monday = monday_with_slot_ahead();
     h.tick(monday + Duration::hours(9)).await;
     assert_eq!(
         digests(&h).len(),
