@@ -765,7 +765,8 @@ impl Extractor<'_> {
                     .find(|l| fields::is_tracker_url(&l.url) || Some(c) == cols.issue)
                     .map(|l| {
                         if l.url.starts_with("http") {
-                            l.url.to_string()
+                            // Through `&str`: `CowStr`'s own `to_string` goes through `Display`.
+                            String::from(&*l.url)
                         } else {
                             cell.text[l.start..l.end].to_string()
                         }
