@@ -415,12 +415,12 @@ impl Extractor<'_> {
         }
 
         let d = fields::derive(inline, 0, inline.text.len());
+        let whole = inline.text.trim_ws();
+        let ends_in_colon = whole.ends_with(':');
         // A one-line item ending in a colon ("Process:"); the line search runs only for text
         // that ends in one.
-        let whole = inline.text.trim_ws();
-        let colon_label = !d.bold_lead
-            && whole.ends_with(':')
-            && memchr::memchr(b'\n', whole.as_bytes()).is_none();
+        let colon_label =
+            !d.bold_lead && ends_in_colon && memchr::memchr(b'\n', whole.as_bytes()).is_none();
         let pseudo =
             (d.bold_lead || colon_label) && d.title.split_whitespace().take(5).count() <= 4;
         if pseudo {
@@ -512,8 +512,7 @@ impl Extractor<'_> {
         } else if task == Some(false) && d.done.is_none() {
             d.done = Some(false);
         }
-        let takes_list = d.bold_lead && (d.label_only || inline.text.trim_end_ws().ends_with(':'))
-            || (!d.bold_lead && inline.text.trim_end_ws().ends_with(':'));
+        let takes_list = ends_in_colon || (d.bold_lead && d.label_only);
         let last_word = memchr::memrchr(b' ', d.title.as_bytes()).map_or(&d.title[..], |space| {
             d.title.get(space + 1..).unwrap_or_default()
         });
