@@ -8,6 +8,8 @@
 //! text holding one of the two characters Unicode folds to an ASCII letter (the Kelvin sign to
 //! `k`, the long s to `s`) always passes.
 
+use super::twin::is_word_byte;
+
 /// `N` keys of at most 8 bytes some word must open with, ASCII case folded.
 pub(crate) struct WordKeys<const N: usize> {
     /// Each key as little-endian bytes, with the mask of its length, in the order given
@@ -48,15 +50,14 @@ static SECOND_BIT: [u32; 256] = {
     table
 };
 
-/// The word bytes of a 32-byte window as a mask (bit `i` for byte `i`): `is_word_byte` in
-/// arithmetic over a fixed-size array, which the compiler turns into a few vector
-/// instructions (a table lookup per byte cannot be), then each 8 flags gathered into 8 bits by
-/// one multiplication (flag `k`, 0 or 1 in byte `k`, lands in bit `56 + k`).
+/// The word bytes of a 32-byte window as a mask (bit `i` for byte `i`): `is_word_byte` (branch-free
+/// arithmetic) over a fixed-size array, which the compiler turns into a few vector instructions
+/// (a table lookup per byte cannot be), then each 8 flags gathered into 8 bits by one
+/// multiplication (flag `k`, 0 or 1 in byte `k`, lands in bit `56 + k`).
 fn word_mask(window: &[u8; 32]) -> u32 {
     let mut flags = [0u8; 32];
     for (flag, &b) in flags.iter_mut().zip(window) {
-        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
-        *flag = u8::from(letter | (b.wrapping_sub(b'0') < 10) | (b == b'_'));
+        *flag = u8::from(is_word_byte(b));
     }
     flags
         .chunks_exact(8)
@@ -167,7 +168,6 @@ impl<const N: usize> WordKeys<N> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::twin::is_word_byte;
     use super::*;
 
     #[test]
