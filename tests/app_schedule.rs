@@ -38,10 +38,7 @@ async fn track(h: &Harness, items: &[&str]) -> (IssueNumber, Vec<IssueNumber>) {
 
 /// Midnight UTC `days` ago: follow-ups are backdated to it, and ticks are `at(n, hour)`.
 fn anchor(days: i64) -> DateTime<Utc> {
-    (Utc::now() - Duration::days(days))
-        .date_naive()
-        .and_time(NaiveTime::MIN)
-        .and_utc()
+    midnight((Utc::now() - Duration::days(days)).date_naive())
 }
 
 fn nags(h: &Harness, issue: IssueNumber) -> Vec<String> {
