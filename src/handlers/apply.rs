@@ -235,9 +235,9 @@ impl Run<'_> {
                 .filter(|s| *s != FollowUpState::Removed)
                 .unwrap_or(FollowUpState::Open),
             done_in_doc: item.done,
-            owner: item.owner.clone(),
-            due: item.due.clone(),
-            priority: item.priority.clone(),
+            owner: item.owner.as_deref().map(str::to_string),
+            due: item.due.as_deref().map(str::to_string),
+            priority: item.priority.as_deref().map(str::to_string),
             body_hash: plan::fingerprint(item),
             position: position as i64,
             last_human_activity: previous.and_then(|p| p.last_human_activity),
@@ -585,7 +585,7 @@ impl Run<'_> {
                 },
                 (None, Some(link)) => SectionEntry::Elsewhere {
                     title: item.title.clone(),
-                    link: link.clone(),
+                    link: link.to_string(),
                 },
                 (None, None) => continue,
             };

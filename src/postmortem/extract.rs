@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use super::FollowUp;
 use super::blocks::{Doc, Inline, Kind};
 use super::fields::{self, Derived};
 use super::sections::{self, Class, Sections};
 use super::tables::{self, Columns};
 use super::text::{self, collapsed};
 use super::trim::TrimWs;
+use super::{CompactString, FollowUp};
 
 /// How content at some point of the document is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,7 +284,7 @@ impl Extractor<'_> {
             owner: d.owner,
             due: d.due,
             priority: d.priority,
-            kind: sec.kind.map(str::to_string),
+            kind: sec.kind.map(CompactString::const_new),
             issue: d.issue,
             details,
             line: Some(line),
@@ -310,7 +310,7 @@ impl Extractor<'_> {
             if !value.is_empty() && value.len() <= 60 {
                 match key.as_str() {
                     "owner" | "owners" | "assignee" | "who" | "dri" if fu.owner.is_none() => {
-                        fu.owner = Some(value.to_string());
+                        fu.owner = Some(value.into());
                         return;
                     }
                     "due" | "due date" | "deadline" | "eta" if fu.due.is_none() => {
@@ -330,7 +330,7 @@ impl Extractor<'_> {
                         }
                     }
                     "issue" | "ticket" | "tracking" | "tracker" | "bug" if fu.issue.is_none() => {
-                        fu.issue = Some(value.to_string());
+                        fu.issue = Some(value.into());
                         return;
                     }
                     _ => {}
@@ -725,10 +725,10 @@ impl Extractor<'_> {
             (!t.is_empty() && !text::is_placeholder(&t)).then_some(t)
         };
         if let Some(owner) = cell_text(cols.owner) {
-            d.owner = Some(owner.into_owned());
+            d.owner = Some(owner.as_ref().into());
         }
         if let Some(p) = cell_text(cols.priority) {
-            d.priority = Some(fields::normalize_priority(&p).unwrap_or_else(|| p.into_owned()));
+            d.priority = Some(fields::normalize_priority(&p).unwrap_or_else(|| p.as_ref().into()));
         }
         if let Some(due) = cell_text(cols.due) {
             d.due = Some(fields::normalize_due(&due));
@@ -743,8 +743,10 @@ impl Extractor<'_> {
             && let Some(cell) = cells.get(c)
             && cell.links.is_empty()
         {
-            kind = cell_text(Some(c))
-                .map(|k| sections::kind_of(&k).map_or_else(|| k.to_lowercase(), str::to_string));
+            kind = cell_text(Some(c)).map(|k| {
+                sections::kind_of(&k)
+                    .map_or_else(|| k.to_lowercase().into(), CompactString::const_new)
+            });
         }
         let mut details = Vec::new();
         if let Some(notes) = cell_text(cols.notes) {
@@ -765,16 +767,16 @@ impl Extractor<'_> {
                     .map(|l| {
                         if l.url.starts_with("http") {
                             // Through `&str`: `CowStr`'s own `to_string` goes through `Display`.
-                            String::from(&*l.url)
+                            CompactString::from(&*l.url)
                         } else {
-                            cell.text[l.start..l.end].to_string()
+                            cell.text[l.start..l.end].into()
                         }
                     })
                     .or_else(|| {
                         let t = collapsed(cell.text);
                         (Some(c) == cols.issue
                             && (fields::is_tracker_ref(&t) || fields::is_tracker_url(&t)))
-                        .then(|| t.into_owned())
+                        .then(|| t.as_ref().into())
                     });
             }
             if d.done.is_none() && Some(c) != cols.owner {

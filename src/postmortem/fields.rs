@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
+use super::CompactString;
 use super::blocks::Inline;
 use super::text::{
     collapse_ws, collapse_ws_owned, collapsed, first_sentence_end, has_digit, iso_date,
@@ -30,10 +31,10 @@ pub(crate) struct Derived {
     pub status_tagged: bool,
     /// The status tag was bold or an emoji, i.e. clearly meant as a marker.
     pub status_marked: bool,
-    pub owner: Option<String>,
-    pub due: Option<String>,
-    pub priority: Option<String>,
-    pub issue: Option<String>,
+    pub owner: Option<CompactString>,
+    pub due: Option<CompactString>,
+    pub priority: Option<CompactString>,
+    pub issue: Option<CompactString>,
     /// The text opened with a bold lead standing on its own line or followed by a colon.
     pub bold_lead: bool,
     /// Nothing follows the lead: the item is only a label ("**Process**:").
@@ -102,19 +103,24 @@ static TRAILING_URL: LazyLock<Twin> = LazyLock::new(|| {
 static TRAILING_PAREN: LazyLock<Twin> = LazyLock::new(|| Twin::new(r"\s*\(([^()]*)\)\s*[.;]?\s*$"));
 
 /// Normalizes a priority word: `P0`..`P3`, `High`, `Medium`, `Low`.
-pub(crate) fn normalize_priority(word: &str) -> Option<String> {
+pub(crate) fn normalize_priority(word: &str) -> Option<CompactString> {
     let w = word.trim_ws().trim_matches(['*', '_', '[', ']', '(', ')']);
     let is = |name: &str| w.eq_ignore_ascii_case(name);
+    let upper = || {
+        let mut p = CompactString::from(w);
+        p.as_mut_str().make_ascii_uppercase();
+        p
+    };
     Some(if ["p0", "p1", "p2", "p3", "p4"].into_iter().any(is) {
-        w.to_ascii_uppercase()
+        upper()
     } else if is("high") || is("critical") || is("urgent") {
-        "High".to_string()
+        CompactString::const_new("High")
     } else if is("medium") || is("med") {
-        "Medium".to_string()
+        CompactString::const_new("Medium")
     } else if is("low") {
-        "Low".to_string()
+        CompactString::const_new("Low")
     } else if w.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("sev")) {
-        w.to_ascii_uppercase()
+        upper()
     } else {
         return None;
     })
@@ -214,24 +220,24 @@ pub(crate) fn is_tracker_ref(text: &str) -> bool {
 }
 
 /// Reads a due date as ISO `YYYY-MM-DD` when it is a full date, else keeps it as written.
-pub(crate) fn normalize_due(text: &str) -> String {
+pub(crate) fn normalize_due(text: &str) -> CompactString {
     let t = text.trim_ws().trim_end_matches(['.', ')', ']']);
     if !has_digit(t) || t.len() > 40 {
-        return t.to_string();
+        return t.into();
     }
     if let Some(Some(_)) = iso_date(t) {
         // What parsing and formatting `%Y-%m-%d` would give back.
-        return t.to_string();
+        return t.into();
     }
     let cleaned: String = collapse_ws(&t.replace(',', " "));
     for fmt in [
         "%Y-%m-%d", "%Y/%m/%d", "%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y",
     ] {
         if let Ok(d) = NaiveDate::parse_from_str(&cleaned, fmt) {
-            return d.format("%Y-%m-%d").to_string();
+            return compact_str::format_compact!("{}", d.format("%Y-%m-%d"));
         }
     }
-    t.to_string()
+    t.into()
 }
 
 /// Whether `inline.text[from..to]` opens with an explicit status marker (checkbox text, emoji,
@@ -310,12 +316,12 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         {
             d.done = Some(false);
             d.status_tagged = true;
-            d.owner = c.get(1).map(|m| m.as_str().trim_ws().to_string());
+            d.owner = c.get(1).map(|m| m.as_str().trim_ws().into());
             cur += c.get(0).map_or(0, |m| m.end());
         } else if rest.starts_with('@')
             && let Some(c) = LEADING_MENTION.captures(rest)
         {
-            d.owner = c.get(1).map(|m| m.as_str().to_string());
+            d.owner = c.get(1).map(|m| m.as_str().into());
             cur += c.get(0).map_or(0, |m| m.end());
         } else if opens_with_plain_status(rest)
             && let Some(m) = PLAIN_STATUS.find(rest)
@@ -430,14 +436,14 @@ pub(crate) fn derive(inline: &Inline, from: usize, to: usize) -> Derived {
         d.issue = urls::find_iter(window)
             .map(|r| window[r].trim_end_matches(['.', ',']))
             .find(|u| is_tracker_url(u))
-            .map(str::to_string);
+            .map(CompactString::from);
     }
     let needles = Needles::of(window);
     if d.issue.is_none() && (needles.hash || needles.bug) {
         d.issue = REF_IN_TEXT
             .captures(window)
             .and_then(|c| c.get(1))
-            .map(|m| m.as_str().to_string());
+            .map(|m| m.as_str().into());
     }
 
     // Trailing annotations ("... OWNER: amirh@ (DONE).").
@@ -524,15 +530,15 @@ fn strip_trailing(
                         .trim_ws()
                         .trim_end_matches([',', '&'])
                         .trim_ws()
-                        .to_string()
+                        .into()
                 });
                 title_raw.truncate(start);
             }
         } else if t.contains("http")
             && let Some(m) = TRAILING_URL.find(title_raw)
         {
-            let url =
-                urls::first(m.as_str()).map(|u| u.trim_end_matches(['.', ',', '>']).to_string());
+            let url = urls::first(m.as_str())
+                .map(|u| CompactString::from(u.trim_end_matches(['.', ',', '>'])));
             if m.start() > 0
                 && let Some(url) = url
                 && (is_tracker_url(&url) || m.as_str().contains('('))
@@ -649,11 +655,11 @@ impl Needles {
 static OWNER_ANYWHERE: LazyLock<Twin> =
     LazyLock::new(|| Twin::new(r"(?i)\b(?:owner|assignee|assigned\s+to)\s*[:=]\s*(@?[\w.-]+@?)"));
 
-fn owner_anywhere(s: &str) -> Option<String> {
+fn owner_anywhere(s: &str) -> Option<CompactString> {
     OWNER_ANYWHERE
         .captures(s)
         .and_then(|c| c.get(1))
-        .map(|m| m.as_str().to_string())
+        .map(|m| m.as_str().into())
 }
 
 /// A trailing "(...)" that only carries tracker links: "([Issue](...))", "(currently blocking on #365)".
@@ -691,11 +697,11 @@ fn paren_is_tracker(inner: &str, inline: &Inline, from: usize, to: usize) -> boo
     })
 }
 
-fn tracker_of(label: &str, url: &str) -> String {
+fn tracker_of(label: &str, url: &str) -> CompactString {
     if url.starts_with("http") {
-        url.to_string()
+        url.into()
     } else {
-        label.trim_ws().to_string()
+        label.trim_ws().into()
     }
 }
 

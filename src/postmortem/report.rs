@@ -26,11 +26,11 @@ pub fn render_text(pm: &PostMortem) -> String {
             [
                 (i + 1).to_string(),
                 title,
-                f.owner.clone().unwrap_or_default(),
-                f.due.clone().unwrap_or_default(),
-                f.priority.clone().unwrap_or_default(),
+                f.owner.as_deref().unwrap_or_default().to_string(),
+                f.due.as_deref().unwrap_or_default().to_string(),
+                f.priority.as_deref().unwrap_or_default().to_string(),
                 if f.done { "yes" } else { "no" }.to_string(),
-                f.issue.clone().unwrap_or_default(),
+                f.issue.as_deref().unwrap_or_default().to_string(),
             ]
         })
         .collect();

@@ -6,12 +6,12 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use regex::Regex;
 
-use super::TimelineEntry;
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
 use super::text::{collapse_ws, collapsed, has_digit, iso_date, split_lines};
 use super::trim::TrimWs;
 use super::twin::Twin;
+use super::{CompactString, TimelineEntry};
 
 mod clock;
 
@@ -30,7 +30,7 @@ static LEADING_AT: LazyLock<Twin> = LazyLock::new(|| Twin::new(&format!(r"(?i)^[
 
 /// A line's leading time and the text after it. Only a short head of the line is searched: the
 /// time sits at its start, and captures on a whole long line are costly.
-fn leading_time(line: &str) -> Option<(String, &str)> {
+fn leading_time(line: &str) -> Option<(CompactString, &str)> {
     let first = line
         .trim_start_matches([' ', '\t', '[', '(', '*', '_'])
         .bytes()
@@ -48,7 +48,7 @@ fn leading_time(line: &str) -> Option<(String, &str)> {
     } else {
         leading_by_pattern(head)?
     };
-    let at = head.get(at_start..at_end)?.trim_ws().to_string();
+    let at = CompactString::from(head.get(at_start..at_end)?.trim_ws());
     Some((at, line[end..].trim_ws()))
 }
 
@@ -170,7 +170,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
     let mut entries = Vec::new();
     let mut instants = Vec::new();
     let mut date: Option<NaiveDate> = None;
-    let mut pending_at: Option<(String, usize)> = None;
+    let mut pending_at: Option<(CompactString, usize)> = None;
     for (i, block) in doc.blocks.iter().enumerate() {
         if block.quoted {
             continue;
@@ -248,10 +248,9 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                         }
                         KEY_EVENT.captures(line).map(|c| {
                             (
-                                c.name("at")
-                                    .map_or("", |m| m.as_str())
-                                    .trim_ws()
-                                    .to_string(),
+                                CompactString::from(
+                                    c.name("at").map_or("", |m| m.as_str()).trim_ws(),
+                                ),
                                 c.name("text")
                                     .map_or("", |m| m.as_str())
                                     .trim_ws()
@@ -298,7 +297,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if !text.is_empty() {
                         instants.push(date);
                         entries.push(TimelineEntry {
-                            at: first.into_owned(),
+                            at: first.as_ref().into(),
                             text,
                             line: block.line(),
                         });
@@ -512,7 +511,7 @@ mod tests {
             ),
         ] {
             assert!(reads_by_hand(line), "{line}");
-            assert_eq!(leading_time(line), Some((at.to_string(), rest)), "{line}");
+            assert_eq!(leading_time(line), Some((at.into(), rest)), "{line}");
         }
         for line in ["123:45 nothing", "2024 was a year", "12-3 items"] {
             assert_eq!(leading_time(line), None, "{line}");
@@ -521,7 +520,7 @@ mod tests {
         assert!(!reads_by_hand("14:03 PſT paged"));
         assert_eq!(
             leading_time("14:03 PſT paged"),
-            Some(("14:03 PſT".to_string(), "paged"))
+            Some(("14:03 PſT".into(), "paged"))
         );
     }
 

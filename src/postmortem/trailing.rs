@@ -9,6 +9,7 @@
 
 use std::sync::LazyLock;
 
+use super::CompactString;
 use super::fields::{normalize_due, normalize_priority};
 use super::trim::TrimWs;
 use super::twin::Twin;
@@ -33,15 +34,17 @@ static TRAILING_PRIORITY: LazyLock<Twin> = LazyLock::new(|| {
 });
 
 /// A trailing annotation: the byte where it starts in the title, and the value it gives.
-pub(crate) type Annotation = (usize, Option<String>);
+pub(crate) type Annotation = (usize, Option<CompactString>);
 
 /// "owner: kim", "(Assignee = ana)": the owner as written.
 pub(crate) fn owner(title: &str) -> Option<Annotation> {
     let m = TRAILING_OWNER.find(title)?;
-    let value = owner_value(m.as_str()).map(str::to_string).or_else(|| {
-        let c = TRAILING_OWNER.captures(title)?;
-        Some(c.get(2)?.as_str().trim_ws().to_string())
-    });
+    let value = owner_value(m.as_str())
+        .map(CompactString::from)
+        .or_else(|| {
+            let c = TRAILING_OWNER.captures(title)?;
+            Some(c.get(2)?.as_str().trim_ws().into())
+        });
     Some((m.start(), value))
 }
 
@@ -191,7 +194,7 @@ mod tests {
     fn by_captures(
         twin: &Twin,
         title: &str,
-        read: impl Fn(&regex::Captures) -> Option<String>,
+        read: impl Fn(&regex::Captures) -> Option<CompactString>,
     ) -> Option<Annotation> {
         let c = twin.captures(title)?;
         Some((c.get(0)?.start(), read(&c)))
@@ -200,7 +203,7 @@ mod tests {
     fn reference(title: &str) -> [Option<Annotation>; 3] {
         [
             by_captures(&TRAILING_OWNER, title, |c| {
-                c.get(2).map(|g| g.as_str().trim_ws().to_string())
+                c.get(2).map(|g| g.as_str().trim_ws().into())
             }),
             by_captures(&TRAILING_DUE, title, |c| {
                 c.get(2).map(|g| normalize_due(g.as_str()))

@@ -14,10 +14,13 @@ pub(crate) trait TrimWs {
 
 /// Narrows `s` to `pick(s)`, which must be a sub-slice of it (a trim), copying only when that
 /// took something off: a sub-slice as long as the whole is the whole.
-pub(crate) fn narrow(s: &mut String, pick: impl FnOnce(&str) -> &str) {
+pub(crate) fn narrow<S>(s: &mut S, pick: impl FnOnce(&str) -> &str)
+where
+    S: std::ops::Deref<Target = str> + for<'a> From<&'a str>,
+{
     let kept = pick(s);
     if kept.len() != s.len() {
-        *s = kept.to_string();
+        *s = S::from(kept);
     }
 }
 
