@@ -43,8 +43,8 @@ pub struct PostMortem {
 /// One action item, as a careful reader would track it.
 ///
 /// The short fields (owner, due, priority, type, tracker) are `CompactString`s, which hold up to
-/// 24 bytes without an allocation: most items then cost one or two allocations rather than six,
-/// and the allocator was the largest single cost of the parse after pulldown-cmark itself.
+/// 24 bytes without an allocation: most items then cost one or two allocations rather than six
+/// (allocating and freeing the output's strings had been about a tenth of the parse's time).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FollowUp {
     pub title: String,
