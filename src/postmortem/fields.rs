@@ -537,16 +537,19 @@ fn strip_trailing(
         } else if t.contains("http")
             && let Some(m) = TRAILING_URL.find(title_raw)
         {
-            let url = urls::first(m.as_str())
-                .map(|u| CompactString::from(u.trim_end_matches(['.', ',', '>'])));
-            if m.start() > 0
-                && let Some(url) = url
-                && (is_tracker_url(&url) || m.as_str().contains('('))
+            let start = m.start();
+            if start > 0
+                && let Some(url) = urls::first(m.as_str())
             {
-                if is_tracker_url(&url) {
-                    d.issue.get_or_insert(url);
+                let url = url.trim_end_matches(['.', ',', '>']);
+                // Asked once; the URL is copied only when it becomes the item's tracker.
+                let tracker = is_tracker_url(url);
+                if tracker || m.as_str().contains('(') {
+                    if tracker {
+                        d.issue.get_or_insert_with(|| url.into());
+                    }
+                    title_raw.truncate(start);
                 }
-                title_raw.truncate(m.start());
             }
         } else if closes
             && ends_in_paren(t)
