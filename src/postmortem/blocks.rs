@@ -567,10 +567,12 @@ impl<'a> Walker<'a> {
         self.blocks.len() - 1
     }
 
+    /// The block's text so far (its spans are not needed here: no `Inline` is built).
     fn block_text(&self, block: usize) -> &str {
         self.blocks
             .get(block)
-            .map_or("", |b| self.store.view(&b.spans).text)
+            .and_then(|b| self.store.text.get(range(b.spans.text)))
+            .unwrap_or("")
     }
 
     fn start(&mut self, tag: Tag<'a>, range: std::ops::Range<usize>) {

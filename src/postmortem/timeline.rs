@@ -412,9 +412,11 @@ pub(crate) fn time_to_resolve(
 
 /// What a block must hold for `time_to_resolve` to try `STATED` on it: the pattern's words in the
 /// casings a document writes them (lower, title and upper case, one space). None of them can
-/// overlap another, so the non-overlapping matches are all occurrences.
+/// overlap another, so the non-overlapping matches are all occurrences. "duration" is screened
+/// whole: `STATED` wants it as a word, and "uration" alone also finds every "configuration",
+/// about as common in post-mortems as all of these words together.
 static STATED_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("ime to|ime To|IME TO|uration|URATION").expect("stated words regex")
+    Regex::new("ime to|ime To|IME TO|duration|Duration|DURATION").expect("stated words regex")
 });
 
 /// Answers whether one of the sorted, non-overlapping `hits` lies wholly inside a range, for
@@ -481,6 +483,23 @@ mod tests {
         assert_eq!(duration_minutes("13 minutes"), Some(13));
         assert_eq!(duration_minutes("1 hour and 31 minutes"), Some(91));
         assert_eq!(duration_minutes("N/A"), None);
+    }
+
+    #[test]
+    fn stated_words_screen_passes_every_stated_figure() {
+        for line in [
+            "Time to resolve: 4h 12m",
+            "time to recovery - 35 minutes",
+            "TIME TO MITIGATE: 1 hour",
+            "Duration: 2h",
+            "Total duration 95 minutes",
+            "DURATION: 3 days",
+        ] {
+            assert!(STATED.is_match(line), "{line}");
+            assert!(STATED_WORDS.is_match(line), "{line}");
+        }
+        // A configuration change names no figure: the screen spares it the search.
+        assert!(!STATED_WORDS.is_match("Configuration push at 14:02, misconfiguration 2"));
     }
 
     #[test]
