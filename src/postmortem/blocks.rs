@@ -496,7 +496,25 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
                 w.skip = w.skip.saturating_sub(1);
             }
             Event::Text(t) if in_meta => metadata.get_or_insert_with(String::new).push_str(&t),
-            Event::Start(tag) => w.start(tag, range),
+            // These tags hold only units and `Copy` options, nothing to free: forgotten rather
+            // than dropped, which spares most start events an out-of-line call to `Tag`'s drop
+            // glue (1.2% of the page's instructions).
+            Event::Start(
+                tag @ (Tag::Paragraph
+                | Tag::Item
+                | Tag::List(_)
+                | Tag::TableHead
+                | Tag::TableRow
+                | Tag::TableCell
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Emphasis
+                | Tag::BlockQuote(_)),
+            ) => {
+                w.start(&tag, range.start);
+                std::mem::forget(tag);
+            }
+            Event::Start(tag) => w.start(&tag, range.start),
             Event::End(end) => w.end(end, range.end),
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
                 w.push_text(&t)
@@ -575,7 +593,7 @@ impl<'a> Walker<'a> {
             .unwrap_or("")
     }
 
-    fn start(&mut self, tag: Tag<'a>, range: std::ops::Range<usize>) {
+    fn start(&mut self, tag: &Tag<'a>, start: usize) {
         if self.skip > 0 {
             if matches!(
                 tag,
@@ -598,12 +616,17 @@ impl<'a> Walker<'a> {
                     }
                     _ => {
                         self.mark_item_first_done();
-                        Target::Block(self.new_block(Kind::Paragraph, range.start))
+                        Target::Block(self.new_block(Kind::Paragraph, start))
                     }
                 };
             }
             Tag::Heading { level, .. } => {
-                let id = self.new_block(Kind::Heading { level: level as u8 }, range.start);
+                let id = self.new_block(
+                    Kind::Heading {
+                        level: *level as u8,
+                    },
+                    start,
+                );
                 self.headings.push(pos(id));
                 self.target = Target::Block(id);
             }
@@ -639,7 +662,7 @@ impl<'a> Walker<'a> {
                         parent,
                         has_children: false,
                     },
-                    range.start,
+                    start,
                 );
                 self.frames.push(Frame::Item {
                     block,
@@ -662,9 +685,9 @@ impl<'a> Walker<'a> {
             }
             Tag::TableHead => {
                 self.in_head = true;
-                self.start_row(range.start);
+                self.start_row(start);
             }
-            Tag::TableRow => self.start_row(range.start),
+            Tag::TableRow => self.start_row(start),
             Tag::TableCell => self.start_cell(),
             Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::Image { .. } | Tag::MetadataBlock(_) => {
                 if !matches!(tag, Tag::Image { .. }) {
@@ -682,7 +705,7 @@ impl<'a> Walker<'a> {
             }
             Tag::Link { dest_url, .. } => {
                 let pos = self.current_len();
-                self.link_open.push((pos, dest_url));
+                self.link_open.push((pos, dest_url.clone()));
             }
             _ => {}
         }
