@@ -238,8 +238,13 @@ struct Store<'a> {
 }
 
 impl Store<'_> {
+    /// The text a block's (or cell's) spans point at, without its marks.
+    fn text_of(&self, s: &Spans) -> &str {
+        self.text.get(range(s.text)).unwrap_or("")
+    }
+
     fn view(&self, s: &Spans) -> Inline<'_> {
-        let text = self.text.get(range(s.text)).unwrap_or("");
+        let text = self.text_of(s);
         let Some(m) = (s.marks as usize)
             .checked_sub(1)
             .and_then(|i| self.marks.get(i))
@@ -299,7 +304,7 @@ impl Doc<'_> {
 
     /// The block's text alone (cheaper than `inline` when the spans are not needed).
     pub(crate) fn text(&self, block: &Block) -> &str {
-        self.store.text.get(range(block.spans.text)).unwrap_or("")
+        self.store.text_of(&block.spans)
     }
 
     /// The text of every block and cell, back to back (and perhaps stale copies): a needle
@@ -593,12 +598,11 @@ impl<'a> Walker<'a> {
         self.blocks.len() - 1
     }
 
-    /// The block's text so far (its spans are not needed here: no `Inline` is built).
+    /// The block's text so far (its marks are not needed here: no `Inline` is built).
     fn block_text(&self, block: usize) -> &str {
         self.blocks
             .get(block)
-            .and_then(|b| self.store.text.get(range(b.spans.text)))
-            .unwrap_or("")
+            .map_or("", |b| self.store.text_of(&b.spans))
     }
 
     fn start(&mut self, tag: &Tag<'a>, start: usize) {
