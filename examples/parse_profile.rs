@@ -4,10 +4,16 @@
 //! steady state without the one-time regex compilation. `ratio FILE [N]` times both sides in
 //! turn, N pairs, and prints their medians: on a shared machine whose speed drifts from minute
 //! to minute, pairs taken side by side keep the drift out of the ratio.
+//!
+//! FILE `@page` and `@corpus` stand for the benchmark's own inputs (`benches/support/inputs.rs`):
+//! the generated 2 MiB page and the shared corpus joined. `bench/parse-ratio.sh` runs the lot.
 
 use std::process::ExitCode;
 
 use postmortem_bot::postmortem::{markdown_options, parse};
+
+#[path = "../benches/support/inputs.rs"]
+mod inputs;
 
 fn run(bare: bool, text: &str) -> usize {
     if bare {
@@ -48,7 +54,7 @@ fn main() -> ExitCode {
             (mode.as_str(), path)
         }
         _ => {
-            eprintln!("usage: parse_profile parse|bare|ratio FILE [N]");
+            eprintln!("usage: parse_profile parse|bare|ratio FILE|@page|@corpus [N]");
             return ExitCode::from(2);
         }
     };
@@ -61,12 +67,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => {
-            eprintln!("cannot read {path}: {e}");
-            return ExitCode::FAILURE;
-        }
+    let text = match path.as_str() {
+        "@page" => inputs::generated(inputs::PAGE_BYTES),
+        "@corpus" => match inputs::corpus() {
+            Some(text) => text,
+            None => {
+                eprintln!("the shared corpus (../shared/corpus) is not beside this checkout");
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                eprintln!("cannot read {path}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
     let warm = run(bare, &text);
     if mode == "ratio" {
