@@ -763,7 +763,7 @@ impl Extractor<'_> {
                 d.issue = cell
                     .links
                     .iter()
-                    .find(|l| fields::is_tracker_url(&l.url) || Some(c) == cols.issue)
+                    .find(|l| Some(c) == cols.issue || fields::is_tracker_url(&l.url))
                     .map(|l| {
                         if l.url.starts_with("http") {
                             // Through `&str`: `CowStr`'s own `to_string` goes through `Display`.
