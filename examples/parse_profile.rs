@@ -17,6 +17,7 @@ mod inputs;
 
 fn run(bare: bool, text: &str) -> usize {
     if bare {
+        // The benchmark's `bare_events`, written out here: keep the two in step.
         pulldown_cmark::Parser::new_ext(text, markdown_options())
             .into_offset_iter()
             .count()
