@@ -1,5 +1,6 @@
 //! Parse throughput: the full post-mortem extraction next to a bare pulldown-cmark event walk over
-//! the same text with the same options, on a generated ~2 MB document and on the shared corpus.
+//! the same text with the same options, on a generated ~2 MB document and on the shared corpus,
+//! joined into one text and document by document (as the App parses them: one at a time).
 
 use std::hint::black_box;
 
@@ -9,7 +10,7 @@ use postmortem_bot::postmortem::{markdown_options, parse};
 #[path = "support/inputs.rs"]
 mod inputs;
 
-use inputs::{PAGE_BYTES, corpus, generated};
+use inputs::{PAGE_BYTES, corpus, corpus_documents, generated};
 
 /// The baseline. `examples/parse_profile.rs` walks the same way in its own loop: keep the two in
 /// step. Shared, the walk compiled differently in one of them (+0.5% instructions on the page).
@@ -29,12 +30,37 @@ fn bench_pair(c: &mut Criterion, name: &str, text: &str) {
     group.finish();
 }
 
+/// Each document parsed on its own, one after another: what one parse costs the App, fixed
+/// costs and all, which one long joined text spreads thin.
+fn bench_documents(c: &mut Criterion, name: &str, docs: &[String]) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(docs.iter().map(|d| d.len() as u64).sum()));
+    group.bench_function("bare_pulldown_cmark", |b| {
+        b.iter(|| {
+            docs.iter()
+                .map(|d| bare_events(black_box(d)))
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("postmortem_parse", |b| {
+        b.iter(|| {
+            docs.iter()
+                .map(|d| parse(black_box(d)).follow_ups.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let doc = generated(PAGE_BYTES);
     bench_pair(c, "generated_2MiB", &doc);
-    match corpus() {
-        Some(text) => bench_pair(c, "corpus", &text),
-        None => eprintln!("notice: ../shared/corpus not found; skipping the corpus benchmark"),
+    match (corpus(), corpus_documents()) {
+        (Some(joined), Some(docs)) => {
+            bench_pair(c, "corpus", &joined);
+            bench_documents(c, "corpus_per_document", &docs);
+        }
+        _ => eprintln!("notice: ../shared/corpus not found; skipping the corpus benchmarks"),
     }
 }
 

@@ -5,8 +5,9 @@
 //! turn, N pairs, and prints their medians: on a shared machine whose speed drifts from minute
 //! to minute, pairs taken side by side keep the drift out of the ratio.
 //!
-//! FILE `@page` and `@corpus` stand for the benchmark's own inputs (`benches/support/inputs.rs`):
-//! the generated 2 MiB page and the shared corpus joined. `bench/parse-ratio.sh` runs the lot.
+//! FILE `@page`, `@corpus` and `@docs` stand for the benchmark's own inputs
+//! (`benches/support/inputs.rs`): the generated 2 MiB page, the shared corpus joined, and the
+//! corpus parsed document by document (one run parses each of them once). `bench/parse-ratio.sh` runs the lot.
 
 use std::process::ExitCode;
 
@@ -15,7 +16,12 @@ use postmortem_bot::postmortem::{markdown_options, parse};
 #[path = "../benches/support/inputs.rs"]
 mod inputs;
 
-fn run(bare: bool, text: &str) -> usize {
+/// One run over every document of the input (one, but for `@docs`).
+fn run(bare: bool, docs: &[String]) -> usize {
+    docs.iter().map(|text| run_one(bare, text)).sum()
+}
+
+fn run_one(bare: bool, text: &str) -> usize {
     if bare {
         // The benchmark's `bare_events`, written out here: keep the two in step.
         pulldown_cmark::Parser::new_ext(text, markdown_options())
@@ -27,16 +33,16 @@ fn run(bare: bool, text: &str) -> usize {
 }
 
 #[inline(never)]
-fn measured_runs(bare: bool, text: &str, n: usize) -> usize {
-    (0..n).map(|_| run(bare, text)).sum()
+fn measured_runs(bare: bool, docs: &[String], n: usize) -> usize {
+    (0..n).map(|_| run(bare, docs)).sum()
 }
 
 /// Median time of each side over `n` alternating pairs, in milliseconds, and the median of the
 /// per-pair ratios.
-fn ratio(text: &str, n: usize) -> (f64, f64, f64) {
+fn ratio(docs: &[String], n: usize) -> (f64, f64, f64) {
     let time = |bare: bool| {
         let start = std::time::Instant::now();
-        std::hint::black_box(run(bare, text));
+        std::hint::black_box(run(bare, docs));
         start.elapsed().as_secs_f64() * 1e3
     };
     let pairs: Vec<(f64, f64)> = (0..n.max(1)).map(|_| (time(true), time(false))).collect();
@@ -55,7 +61,7 @@ fn main() -> ExitCode {
             (mode.as_str(), path)
         }
         _ => {
-            eprintln!("usage: parse_profile parse|bare|ratio FILE|@page|@corpus [N]");
+            eprintln!("usage: parse_profile parse|bare|ratio FILE|@page|@corpus|@docs [N]");
             return ExitCode::from(2);
         }
     };
@@ -68,26 +74,31 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let text = match path.as_str() {
-        "@page" => inputs::generated(inputs::PAGE_BYTES),
+    let missing_corpus = || {
+        eprintln!("the shared corpus (../shared/corpus) is not beside this checkout");
+        ExitCode::FAILURE
+    };
+    let docs = match path.as_str() {
+        "@page" => vec![inputs::generated(inputs::PAGE_BYTES)],
         "@corpus" => match inputs::corpus() {
-            Some(text) => text,
-            None => {
-                eprintln!("the shared corpus (../shared/corpus) is not beside this checkout");
-                return ExitCode::FAILURE;
-            }
+            Some(text) => vec![text],
+            None => return missing_corpus(),
+        },
+        "@docs" => match inputs::corpus_documents() {
+            Some(docs) => docs,
+            None => return missing_corpus(),
         },
         _ => match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(bytes) => vec![String::from_utf8_lossy(&bytes).into_owned()],
             Err(e) => {
                 eprintln!("cannot read {path}: {e}");
                 return ExitCode::FAILURE;
             }
         },
     };
-    let warm = run(bare, &text);
+    let warm = run(bare, &docs);
     if mode == "ratio" {
-        let (bare_ms, parse_ms, ratio) = ratio(&text, n);
+        let (bare_ms, parse_ms, ratio) = ratio(&docs, n);
         println!(
             "median of {n} pairs: bare {bare_ms:.3} ms, parse {parse_ms:.3} ms, parse/bare {ratio:.2}x"
         );
@@ -95,7 +106,7 @@ fn main() -> ExitCode {
     }
     println!(
         "{warm} per run; {} over {n} measured runs",
-        measured_runs(bare, &text, n)
+        measured_runs(bare, &docs, n)
     );
     ExitCode::SUCCESS
 }

@@ -1,6 +1,6 @@
 //! The parse benchmark's inputs, shared by `benches/parse.rs` and `examples/parse_profile.rs`
-//! (each includes this file with `#[path]`): a generated page of many incidents and the shared
-//! corpus joined into one text.
+//! (each includes this file with `#[path]`): a generated page of many incidents, and the shared
+//! corpus joined into one text or document by document.
 
 use std::path::PathBuf;
 
@@ -73,9 +73,9 @@ pub fn generated(target_bytes: usize) -> String {
     doc
 }
 
-/// Every document of `../shared/corpus` (`real/`, then `seed/`, by path), each followed by a
-/// blank line; `None` when the corpus is not beside the checkout.
-pub fn corpus() -> Option<String> {
+/// Every document of `../shared/corpus` (`real/`, then `seed/`, by path), read lossily; `None`
+/// when the corpus is not beside the checkout.
+pub fn corpus_documents() -> Option<Vec<String>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let base = [
         root.join("../shared/corpus"),
@@ -92,9 +92,17 @@ pub fn corpus() -> Option<String> {
         }
     }
     paths.sort();
+    paths
+        .into_iter()
+        .map(|p| Some(String::from_utf8_lossy(&std::fs::read(p).ok()?).into_owned()))
+        .collect()
+}
+
+/// The corpus joined into one text, each document followed by a blank line.
+pub fn corpus() -> Option<String> {
     let mut text = String::new();
-    for p in paths {
-        text.push_str(&String::from_utf8_lossy(&std::fs::read(p).ok()?));
+    for doc in corpus_documents()? {
+        text.push_str(&doc);
         text.push_str("\n\n");
     }
     Some(text)

@@ -11,6 +11,7 @@ use super::sections::{Class, Sections};
 use super::text::{collapse_ws, collapsed, has_digit, iso_date, split_lines};
 use super::trim::TrimWs;
 use super::twin::Twin;
+use super::wordkeys::WordKeys;
 use super::{CompactString, TimelineEntry};
 
 mod clock;
@@ -151,6 +152,19 @@ static END_WORDS: LazyLock<Twin> = LazyLock::new(|| {
         r"(?i)\b(resolved|end\s+of\s+(outage|\w+\s+outage)|outage\s+ends|restored|recovered|repaired|back\s+online|fully\s+operational)\b",
     )
 });
+
+/// Every alternative of `START_WORDS` opens with one of these words at a word start, and every
+/// one of `END_WORDS` with one of `END_KEYS`: an entry without one is not asked the pattern. A
+/// timeline that names no start or end has every entry asked both, about a regex search per
+/// entry and pattern. A new alternative needs its word here and a phrase in
+/// `start_and_end_screens_pass_every_alternative`.
+const START_KEYS: WordKeys<8> = WordKeys::new([
+    "begin", "declared", "detected", "first", "outage", "reported", "start", "went",
+]);
+
+const END_KEYS: WordKeys<8> = WordKeys::new([
+    "back", "end", "fully", "outage", "recovere", "repaired", "resolved", "restored",
+]);
 
 static STATED: LazyLock<Twin> = LazyLock::new(|| {
     Twin::new(
@@ -393,15 +407,17 @@ pub(crate) fn time_to_resolve(
     let start = entries
         .iter()
         .zip(instants)
-        .filter(|(e, _)| START_WORDS.is_match(&e.text))
+        .filter(|(e, _)| START_KEYS.any_in(&e.text) && START_WORDS.is_match(&e.text))
         .find_map(|(e, d)| instant(&e.at, *d));
-    let end = entries
-        .iter()
-        .zip(instants)
-        .rev()
-        .filter(|(e, _)| END_WORDS.is_match(&e.text))
-        .find_map(|(e, d)| instant(&e.at, *d));
-    if let (Some(s), Some(e)) = (start, end) {
+    // Without a start there is nothing to measure to: the end is not looked for.
+    if let Some(s) = start
+        && let Some(e) = entries
+            .iter()
+            .zip(instants)
+            .rev()
+            .filter(|(e, _)| END_KEYS.any_in(&e.text) && END_WORDS.is_match(&e.text))
+            .find_map(|(e, d)| instant(&e.at, *d))
+    {
         let minutes = (e - s).num_minutes();
         if minutes >= 0 {
             return Some(minutes);
@@ -630,6 +646,74 @@ mod tests {
             let line = parts.concat();
             if KEY_EVENT.is_match(&line) {
                 proptest::prop_assert!(may_open_key_event(&line), "{:?}", line);
+            }
+        }
+    }
+
+    #[test]
+    fn start_and_end_screens_pass_every_alternative() {
+        for start in [
+            "Customers reported errors",
+            "Alert DETECTED the spike",
+            "Start of outage",
+            "outage starts",
+            "Outage begins",
+            "outage  began",
+            "First noticed by support",
+            "Incident declared",
+            "The API went down",
+            "Logins begin failing",
+            "Checkout begins failing",
+            "Uploads started failing",
+        ] {
+            assert!(START_WORDS.is_match(start), "{start}");
+            assert!(START_KEYS.any_in(start), "{start}");
+        }
+        for end in [
+            "Incident resolved",
+            "End of outage",
+            "end of the outage",
+            "Outage ends",
+            "Service RESTORED",
+            "Database recovered",
+            "Link repaired",
+            "Back online",
+            "Fully operational again",
+        ] {
+            assert!(END_WORDS.is_match(end), "{end}");
+            assert!(END_KEYS.any_in(end), "{end}");
+        }
+        // Most entries name neither: no pattern search for them.
+        assert!(!START_KEYS.any_in("Rollback finished, queue drained"));
+        assert!(!END_KEYS.any_in("Config push goes out"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The word screens never turn away an entry their pattern matches.
+        #[test]
+        fn start_and_end_screens_never_turn_away_a_match(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "reported", "Detected", "start", "STARTED", "of", "outage", "Outage",
+                        "starts", "begins", "began", "begin", "failing", "first", "noticed",
+                        "declared", "went", "down", "resolved", "end", "End", "the", "api",
+                        "ends", "restored", "recovered", "repaired", "back", "online",
+                        "fully", "operational", "unreported", "backend", "x", "_", "é",
+                        "ſtart", "\u{212A}", "3:03pm",
+                    ]),
+                    proptest::sample::select(vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "’"]),
+                ),
+                0..6,
+            )
+        ) {
+            let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
+            if START_WORDS.is_match(&text) {
+                proptest::prop_assert!(START_KEYS.any_in(&text), "{:?}", text);
+            }
+            if END_WORDS.is_match(&text) {
+                proptest::prop_assert!(END_KEYS.any_in(&text), "{:?}", text);
             }
         }
     }
