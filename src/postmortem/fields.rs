@@ -133,7 +133,8 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
         return None;
     }
     let trimmed = word.trim_ws().trim_matches(['*', '_', '.', ':']);
-    if trimmed.contains(['✅', '✔', '☑']) {
+    // The marks are not ASCII: most cells are, and skip the character-by-character search.
+    if !trimmed.is_ascii() && trimmed.contains(['✅', '✔', '☑']) {
         return Some(true);
     }
     // Every status word opens with one of these letters (non-ASCII may case-fold to one).
