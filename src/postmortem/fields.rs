@@ -536,7 +536,7 @@ fn strip_trailing(
                 });
                 title_raw.truncate(start);
             }
-        } else if t.contains("http")
+        } else if urls::mentions_http(t)
             && let Some(m) = TRAILING_URL.find(title_raw)
         {
             let start = m.start();

@@ -17,6 +17,12 @@ pub(crate) fn first(text: &str) -> Option<&str> {
     find_at(text, 0).map(|r| &text[r])
 }
 
+/// Whether `text` holds "http" anywhere (a cheap screen for patterns that want a URL), by the
+/// finder built once: `str::contains` sets up a searcher of its own on every call.
+pub(crate) fn mentions_http(text: &str) -> bool {
+    HTTP.find(text.as_bytes()).is_some()
+}
+
 /// `text` without its bare URLs.
 pub(crate) fn without(text: &str) -> impl Iterator<Item = &str> {
     let mut last = 0;
