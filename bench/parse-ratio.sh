@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The parser's speed goal (a full parse at most 2x a bare pulldown-cmark event walk over the same
 # text) measured on the benchmark's own inputs, the generated 2 MiB page and the shared corpus
-# (joined, and document by document), in
-# two ways that a shared machine's drift disturbs less than criterion's separate loops:
+# (joined, and document by document), in two ways that a shared machine's drift disturbs less
+# than criterion's separate loops:
 #   - paired medians: `parse_profile ratio`, both sides timed in alternating pairs, ROUNDS times;
 #   - instructions: callgrind's count of each side's measured runs, the same on every run of one
 #     build (skipped, with a notice, when valgrind is missing).

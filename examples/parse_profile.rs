@@ -7,7 +7,8 @@
 //!
 //! FILE `@page`, `@corpus` and `@docs` stand for the benchmark's own inputs
 //! (`benches/support/inputs.rs`): the generated 2 MiB page, the shared corpus joined, and the
-//! corpus parsed document by document (one run parses each of them once). `bench/parse-ratio.sh` runs the lot.
+//! corpus parsed document by document (one run parses each of them once).
+//! `bench/parse-ratio.sh` runs the lot.
 
 use std::process::ExitCode;
 
