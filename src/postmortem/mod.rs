@@ -3,6 +3,7 @@
 mod blocks;
 mod extract;
 mod fields;
+mod front_matter;
 pub mod report;
 mod sections;
 mod tables;
@@ -21,9 +22,7 @@ use std::sync::{Arc, LazyLock};
 
 /// The string type of the output's short fields (see `FollowUp`).
 pub use compact_str::CompactString;
-use regex::Regex;
 use serde::Serialize;
-use trim::TrimWs;
 use twin::Twin;
 
 pub use report::render_text;
@@ -130,7 +129,11 @@ pub fn parse(text: &str) -> PostMortem {
         }
     }
     PostMortem {
-        title: front_matter_title(doc.metadata.as_deref()).or_else(|| first_heading(&doc)),
+        title: doc
+            .metadata
+            .as_deref()
+            .and_then(front_matter::title)
+            .or_else(|| first_heading(&doc)),
         incidents: incident_headings
             .into_iter()
             .filter_map(|(_, t)| t.as_deref().map(str::to_string))
@@ -141,16 +144,6 @@ pub fn parse(text: &str) -> PostMortem {
             time_to_resolve_minutes,
         },
     }
-}
-
-static META_TITLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?m)^\s*title\s*[:=]\s*["']?(.*?)["']?\s*$"#).expect("title regex")
-});
-
-fn front_matter_title(meta: Option<&str>) -> Option<String> {
-    let caps = META_TITLE.captures(meta?)?;
-    let t = caps.get(1)?.as_str().trim_ws();
-    (!t.is_empty()).then(|| t.to_string())
 }
 
 fn first_heading(doc: &blocks::Doc) -> Option<String> {
