@@ -155,8 +155,8 @@ static END_WORDS: LazyLock<Twin> = LazyLock::new(|| {
 
 /// Every alternative of `START_WORDS` opens with one of these words at a word start, and every
 /// one of `END_WORDS` with one of `END_KEYS`: an entry without one is not asked the pattern. A
-/// timeline that names no start or end has every entry asked both, about a regex search per
-/// entry and pattern. A new alternative needs its word here and a phrase in
+/// timeline that names no start has every entry asked for one, which cost a regex search each
+/// before these keys. A new alternative needs its word here and a phrase in
 /// `start_and_end_screens_pass_every_alternative`.
 const START_KEYS: WordKeys<8> = WordKeys::new([
     "begin", "declared", "detected", "first", "outage", "reported", "start", "went",
