@@ -36,7 +36,7 @@ fn captured(meta: &str) -> Option<&str> {
 
 /// The bytes of whitespace (Unicode `\s`, line breaks included) that open `s`.
 fn leading_space(s: &str) -> usize {
-    s.len() - s.trim_start_matches(char::is_whitespace).len()
+    s.len() - s.trim_start_ws().len()
 }
 
 /// The group of a match whose separator ended where `rest` starts: `\s*["']?(.*?)["']?\s*$`.
@@ -44,7 +44,7 @@ fn value(rest: &str) -> &str {
     let rest = &rest[leading_space(rest)..];
     let rest = rest.strip_prefix(['"', '\'']).unwrap_or(rest);
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    let line = line.trim_end_matches(char::is_whitespace);
+    let line = line.trim_end_ws();
     line.strip_suffix(['"', '\'']).unwrap_or(line)
 }
 
