@@ -87,8 +87,8 @@ fn main() -> ExitCode {
     };
     let docs = match path.as_str() {
         "@page" => vec![inputs::generated(inputs::PAGE_BYTES)],
-        "@corpus" => match inputs::corpus() {
-            Some(text) => vec![text],
+        "@corpus" => match inputs::corpus_documents() {
+            Some(docs) => vec![inputs::joined(&docs)],
             None => return missing_corpus(),
         },
         "@docs" => match inputs::corpus_documents() {

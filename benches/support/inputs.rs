@@ -98,12 +98,13 @@ pub fn corpus_documents() -> Option<Vec<String>> {
         .collect()
 }
 
-/// The corpus joined into one text, each document followed by a blank line.
-pub fn corpus() -> Option<String> {
+/// The documents joined into one text, each followed by a blank line (the corpus benchmark's
+/// one-text input).
+pub fn joined(docs: &[String]) -> String {
     let mut text = String::new();
-    for doc in corpus_documents()? {
-        text.push_str(&doc);
+    for doc in docs {
+        text.push_str(doc);
         text.push_str("\n\n");
     }
-    Some(text)
+    text
 }
