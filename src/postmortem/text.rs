@@ -23,20 +23,40 @@ pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(t);
     }
     // One pass over the trimmed text: each run of whitespace becomes one space (cheaper than
-    // gathering `split_whitespace` words, with the same result).
+    // gathering `split_whitespace` words, with the same result). Read by bytes: only a
+    // non-ASCII character is decoded (a few are spaces), and each run of other text is copied
+    // whole, where pushing character by character encoded every one again.
+    let bytes = t.as_bytes();
     let mut out = String::with_capacity(t.len());
-    let mut in_space = false;
-    for c in t.chars() {
-        if c.is_whitespace() {
-            in_space = true;
-        } else {
-            if in_space {
+    let mut push_run = |run: &str| {
+        if !run.is_empty() {
+            if !out.is_empty() {
                 out.push(' ');
-                in_space = false;
             }
-            out.push(c);
+            out.push_str(run);
+        }
+    };
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let space_len = match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => 1,
+            // A UTF-8 lead byte: the character it starts may be a space.
+            0xc0.. => match t.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) if c.is_whitespace() => c.len_utf8(),
+                _ => 0,
+            },
+            _ => 0,
+        };
+        if space_len == 0 {
+            i += 1;
+        } else {
+            push_run(t.get(run_start..i).unwrap_or_default());
+            i += space_len;
+            run_start = i;
         }
     }
+    push_run(t.get(run_start..).unwrap_or_default());
     Cow::Owned(out)
 }
 
