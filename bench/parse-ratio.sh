@@ -8,8 +8,13 @@
 #     build (skipped, with a notice, when valgrind is missing).
 # Criterion itself stays `cargo bench --bench parse`.
 #
+#   - with CACHE=1, instruction-cache misses as well (callgrind's cache simulation of a 32 KiB
+#     L1i): the code each side runs between two uses of the same code, which the instruction
+#     count does not show (the parse's per-item work runs through more code than fits).
+#
 #   bench/parse-ratio.sh                      # ROUNDS=3, PAGE_PAIRS=40, CORPUS_PAIRS=400
 #   ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh
+#   CACHE=1 bench/parse-ratio.sh
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${ROUNDS:-3}
@@ -58,3 +63,20 @@ for input in "${inputs[@]}"; do
     printf "  %s: bare %.2f M, parse %.2f M per run: %.2fx\n", name, b / n / 1e6, p / n / 1e6, p / b
   }'
 done
+if [ "${CACHE:-0}" = 1 ]; then
+  misses() {
+    valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file=/dev/null \
+      --toggle-collect='*measured_runs*' "$profile" "$1" "$2" "$3" 2>&1 |
+      sed -n 's/.*I1  misses: *\([0-9,]*\).*/\1/p' | tr -d ,
+  }
+  echo "instruction-cache misses (callgrind --cache-sim, measured runs only)"
+  for input in "${inputs[@]}"; do
+    runs=1
+    [ "$input" != @page ] && runs=3
+    bare=$(misses bare "$input" "$runs")
+    full=$(misses parse "$input" "$runs")
+    awk -v name="${input#@}" -v b="$bare" -v p="$full" -v n="$runs" 'BEGIN {
+      printf "  %s: bare %.1f K, parse %.1f K per run\n", name, b / n / 1e3, p / n / 1e3
+    }'
+  done
+fi
