@@ -53,30 +53,28 @@ count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect='*measured_runs*' \
     "$profile" "$1" "$2" "$3" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-echo "instructions (callgrind, measured runs only)"
-for input in "${inputs[@]}"; do
-  runs=2
-  [ "$input" != @page ] && runs=10
-  bare=$(count bare "$input" "$runs")
-  full=$(count parse "$input" "$runs")
-  awk -v name="${input#@}" -v b="$bare" -v p="$full" -v n="$runs" 'BEGIN {
-    printf "  %s: bare %.2f M, parse %.2f M per run: %.2fx\n", name, b / n / 1e6, p / n / 1e6, p / b
-  }'
-done
-if [ "${CACHE:-0}" = 1 ]; then
-  misses() {
-    valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file=/dev/null \
-      --toggle-collect='*measured_runs*' "$profile" "$1" "$2" "$3" 2>&1 |
-      sed -n 's/.*I1  misses: *\([0-9,]*\).*/\1/p' | tr -d ,
-  }
-  echo "instruction-cache misses (callgrind --cache-sim, measured runs only)"
+# Instruction-cache misses of the measured runs, by callgrind's cache simulation.
+misses() {
+  valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file=/dev/null \
+    --toggle-collect='*measured_runs*' "$profile" "$1" "$2" "$3" 2>&1 |
+    sed -n 's/.*I1  misses: *\([0-9,]*\).*/\1/p' | tr -d ,
+}
+# Both sides of every input by MEASURE, per run: MEASURE PAGE_RUNS CORPUS_RUNS SCALE UNIT.
+per_run() {
+  local measure=$1 scale=$4 unit=$5 runs bare full
   for input in "${inputs[@]}"; do
-    runs=1
-    [ "$input" != @page ] && runs=3
-    bare=$(misses bare "$input" "$runs")
-    full=$(misses parse "$input" "$runs")
-    awk -v name="${input#@}" -v b="$bare" -v p="$full" -v n="$runs" 'BEGIN {
-      printf "  %s: bare %.1f K, parse %.1f K per run\n", name, b / n / 1e3, p / n / 1e3
+    runs=$3
+    [ "$input" = @page ] && runs=$2
+    bare=$("$measure" bare "$input" "$runs")
+    full=$("$measure" parse "$input" "$runs")
+    awk -v name="${input#@}" -v b="$bare" -v p="$full" -v n="$runs" -v s="$scale" -v u="$unit" 'BEGIN {
+      printf "  %s: bare %.2f %s, parse %.2f %s per run: %.2fx\n", name, b / n / s, u, p / n / s, u, p / b
     }'
   done
+}
+echo "instructions (callgrind, measured runs only)"
+per_run count 2 10 1e6 M
+if [ "${CACHE:-0}" = 1 ]; then
+  echo "instruction-cache misses (callgrind --cache-sim, measured runs only)"
+  per_run misses 1 3 1e3 K
 fi
