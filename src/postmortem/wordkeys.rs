@@ -119,8 +119,17 @@ impl<const N: usize> WordKeys<N> {
         for (n, chunk) in bytes.chunks(32).enumerate() {
             let words = match <&[u8; 32]>::try_from(chunk) {
                 Ok(window) => word_mask(window),
+                // The short last chunk of a longer text: the text's last 32 bytes, of which
+                // the ones already read are shifted out (no copy into a padded window).
+                Err(_) if bytes.len() > 32 => {
+                    let last = bytes.len() - 32;
+                    match <&[u8; 32]>::try_from(&bytes[last..]) {
+                        Ok(window) => word_mask(window) >> (32 - chunk.len()),
+                        Err(_) => 0,
+                    }
+                }
                 Err(_) => {
-                    // The short last chunk, padded with bytes that are no word bytes.
+                    // A text shorter than a window, padded with bytes that are no word bytes.
                     let mut window = [0u8; 32];
                     window[..chunk.len()].copy_from_slice(chunk);
                     word_mask(&window)
