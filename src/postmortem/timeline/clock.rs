@@ -11,6 +11,9 @@ const ZONES: [&[u8]; 12] = [
     b"UTC", b"GMT", b"PST", b"PDT", b"CET", b"CEST", b"EST", b"EDT", b"IST", b"GST", b"BST", b"Z",
 ];
 
+/// The letters `ZONES` open with (checked by a test).
+const ZONE_INITIALS: [u8; 8] = *b"UGPCEIBZ";
+
 const EN_DASH: &[u8] = "–".as_bytes();
 const EM_DASH: &[u8] = "—".as_bytes();
 
@@ -73,6 +76,14 @@ fn time(b: &[u8], i: usize) -> Option<usize> {
         .or_else(|| hour_and_meridiem(b, i))?;
     let zone_start = skip_space_bytes(b, end);
     let rest = &b[zone_start..];
+    // Most times are followed by a separator or a word no zone opens: the zones are only
+    // compared after a letter one of them opens with.
+    if !rest
+        .first()
+        .is_some_and(|c| ZONE_INITIALS.contains(&c.to_ascii_uppercase()))
+    {
+        return Some(end);
+    }
     Some(
         ZONES
             .iter()
@@ -186,4 +197,16 @@ fn digits(b: &[u8], i: usize, max: usize) -> usize {
         .take(max)
         .take_while(|c| c.is_ascii_digit())
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_zone_opens_with_one_of_the_initials() {
+        for zone in ZONES {
+            assert!(ZONE_INITIALS.contains(&zone[0]), "{zone:?}");
+        }
+    }
 }
