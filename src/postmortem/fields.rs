@@ -769,21 +769,23 @@ fn starts_with_any(s: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| s.starts_with(p))
 }
 
-/// The words `PLAIN_STATUS` opens with (it is case-sensitive).
+/// The words `PLAIN_STATUS` opens with (it is case-sensitive). Each holds an uppercase second
+/// letter, which most text does not: that byte settles it before the list is compared.
 fn opens_with_plain_status(s: &str) -> bool {
-    starts_with_any(
-        s,
-        &[
-            "DONE",
-            "TODO",
-            "DOING",
-            "IN PROGRESS",
-            "WIP",
-            "FIXED",
-            "COMPLETE",
-            "RESOLVED",
-        ],
-    )
+    s.as_bytes().get(1).is_some_and(u8::is_ascii_uppercase)
+        && starts_with_any(
+            s,
+            &[
+                "DONE",
+                "TODO",
+                "DOING",
+                "IN PROGRESS",
+                "WIP",
+                "FIXED",
+                "COMPLETE",
+                "RESOLVED",
+            ],
+        )
 }
 
 /// `PLAIN_PRIORITY` opens with `P0`..`P4`, maybe after one bracket.
@@ -965,6 +967,40 @@ mod tests {
         let d = derive(&plain(s), 0, s.len());
         assert_eq!(d.title, "Retry with backoff");
         assert_eq!(d.issue.as_deref(), Some("https://github.com/o/r/issues/7"));
+    }
+
+    #[test]
+    fn plain_status_screen_passes_every_match() {
+        let tokens = [
+            "DONE",
+            "TODO",
+            "DOING",
+            "IN PROGRESS",
+            "WIP",
+            "FIXED",
+            "COMPLETE",
+            "COMPLETED",
+            "RESOLVED",
+            "Done",
+            "D",
+            "IN",
+            "x",
+            " ",
+            ":",
+            "-",
+            "é",
+        ];
+        for a in tokens {
+            for b in tokens {
+                for c in ["", " ship it", ": ship it"] {
+                    let text = format!("{a}{b}{c}");
+                    if PLAIN_STATUS.is_match(&text) {
+                        assert!(opens_with_plain_status(&text), "{text:?}");
+                    }
+                }
+            }
+        }
+        assert!(!opens_with_plain_status("Done: ship it"));
     }
 
     #[test]
