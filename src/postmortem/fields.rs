@@ -18,6 +18,7 @@ use super::trailing;
 use super::trim::{TrimWs, narrow};
 use super::twin::Twin;
 use super::urls;
+use super::wordkeys::Initials;
 
 /// What one item's text says, with the title cleaned of its annotations.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -137,12 +138,12 @@ pub(crate) fn status_done(word: &str) -> Option<bool> {
     if !trimmed.is_ascii() && trimmed.contains(['✅', '✔', '☑']) {
         return Some(true);
     }
-    // Every status word opens with one of these letters (non-ASCII may case-fold to one).
+    // Only a letter some status word opens with can open one (non-ASCII may case-fold to one).
     let opens_like_status = trimmed
         .trim_start_ws()
         .chars()
         .next()
-        .is_some_and(|c| !c.is_ascii() || "dtiwfcropnbms".contains(c.to_ascii_lowercase()));
+        .is_some_and(|c| !c.is_ascii() || STATUS_INITIALS.has(c as u8));
     if !opens_like_status {
         return None;
     }
@@ -188,6 +189,8 @@ const STATUS_WORDS: [&str; 21] = [
     "merged",
     "shipped",
 ];
+
+const STATUS_INITIALS: Initials = Initials::of(&STATUS_WORDS);
 
 /// `STATUS_WORD.is_match` on collapsed text. ASCII text is compared with the list; other text
 /// goes to the pattern, as a non-ASCII letter may case-fold to an ASCII one (the Kelvin sign).

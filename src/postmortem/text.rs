@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use super::trim::TrimWs;
 use super::twin::Twin;
-use super::wordkeys::WordKeys;
+use super::wordkeys::{Initials, WordKeys};
 use chrono::NaiveDate;
 use regex::Regex;
 
@@ -362,10 +362,10 @@ fn opens_like_placeholder(t: &str) -> bool {
         Some(c) if !c.is_ascii() || c == '.' || c == '-' => true,
         Some(_) => {
             let rest = t.strip_prefix('[').map_or(t, str::trim_start);
-            // Every first word opens with one of these letters: most text is settled by its
-            // first byte, without reading the word or comparing the list.
-            let initial = rest.as_bytes().first().map(|b| b.to_ascii_lowercase());
-            if !matches!(initial, Some(b'n' | b't' | b'f' | b'l' | b'a')) {
+            // Most text is settled by its first byte, without reading the word or comparing
+            // the list.
+            const INITIALS: Initials = Initials::of(&FIRST_WORDS);
+            if !rest.as_bytes().first().is_some_and(|&b| INITIALS.has(b)) {
                 return false;
             }
             let word = &rest[..rest.bytes().take_while(u8::is_ascii_alphabetic).count()];

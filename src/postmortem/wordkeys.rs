@@ -10,6 +10,34 @@
 
 use super::twin::is_word_byte;
 
+/// The letters the words of a list open with, ASCII case folded: a text compared with the list
+/// word by word is settled by its first byte when no word opens with it.
+pub(crate) struct Initials(u32);
+
+impl Initials {
+    /// `words` open with ASCII letters (checked when the set is built).
+    pub(crate) const fn of(words: &[&str]) -> Initials {
+        let mut letters = 0u32;
+        let mut i = 0;
+        while i < words.len() {
+            let first = words[i].as_bytes()[0].to_ascii_lowercase();
+            assert!(
+                first.is_ascii_lowercase(),
+                "words open with an ASCII letter"
+            );
+            letters |= 1 << (first - b'a');
+            i += 1;
+        }
+        Initials(letters)
+    }
+
+    /// Whether some word of the list opens with `b`, ASCII case folded.
+    pub(crate) fn has(&self, b: u8) -> bool {
+        let index = b.to_ascii_lowercase().wrapping_sub(b'a');
+        index < 26 && self.0 >> index & 1 != 0
+    }
+}
+
 /// `N` keys of at most 8 bytes some word must open with, ASCII case folded.
 pub(crate) struct WordKeys<const N: usize> {
     /// Each key as little-endian bytes, with the mask of its length, in the order given
@@ -191,6 +219,14 @@ mod tests {
                     "{b:#x} at {at}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn initials_hold_exactly_the_first_letters() {
+        const SET: Initials = Initials::of(&["Done", "todo", "n"]);
+        for b in 0..=255u8 {
+            assert_eq!(SET.has(b), b"dDtTnN".contains(&b), "{b:#x}");
         }
     }
 
