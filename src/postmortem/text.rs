@@ -592,12 +592,42 @@ static FORWARD: LazyLock<Twin> = LazyLock::new(|| {
 pub(crate) fn is_forward_looking(s: &str) -> bool {
     let t = s.trim_ws();
     // Hindsight ("should have been caught") and vague promises are not to-dos.
-    let t = RETROSPECTIVE.replace_all(t, " ");
-    FORWARD.is_match(&t) || starts_with_action_verb(&t) || will_act(&t)
+    let t = if RETROSPECTIVE_KEYS.any_in(t) {
+        RETROSPECTIVE.replace_all(t, " ")
+    } else {
+        Cow::Borrowed(t)
+    };
+    (FORWARD_KEYS.any_in(&t) && FORWARD.is_match(&t)) || starts_with_action_verb(&t) || will_act(&t)
+}
+
+/// Every alternative of `FORWARD` holds one of these words at a word start (after `^`, `\b` or
+/// `\s`), so text without one cannot match. A document without headings asks this of each of
+/// its lines, most of them narrative that holds none.
+const FORWARD_KEYS: WordKeys<14> = WordKeys::new([
+    "are", "follow", "intend", "make", "must", "need", "plan", "shall", "should", "todo", "want",
+    "we", "will", "would",
+]);
+
+/// Every alternative of `RETROSPECTIVE` ends in one of these words after `\s`.
+const RETROSPECTIVE_KEYS: WordKeys<3> = WordKeys::new(["continue", "have", "making"]);
+
+/// Whether `s` holds "will " in any ASCII case: exactly when its Unicode lowercasing holds
+/// "will " (the only characters that lowercase to an ASCII letter are the Kelvin sign, to `k`,
+/// and `İ`, to `i` followed by a combining dot, which cannot precede `l`).
+fn holds_will(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    memchr::memchr2_iter(b'w', b'W', bytes).any(|at| {
+        bytes
+            .get(at + 1..at + 5)
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(b"ill "))
+    })
 }
 
 /// "... will stop retrying", "... will add": a future action, unlike "will be 3 seconds".
 fn will_act(s: &str) -> bool {
+    if !holds_will(s) {
+        return false;
+    }
     let lower = s.to_lowercase();
     lower
         .match_indices("will ")
@@ -979,6 +1009,57 @@ mod tests {
             if ASIDE.is_match(t) {
                 proptest::prop_assert!(ASIDE_KEYS.any_in(t), "{:?}", t);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The word screens never turn away a line `FORWARD` or `RETROSPECTIVE` matches.
+        #[test]
+        fn forward_screens_pass_every_match(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "we", "We really need to", "I need to", "the team", "you", "needs to",
+                        "need to be", "should", "MUST", "will", "shall", "plan", "want",
+                        "intend", "are going", "follow-up", "Follow up", "make sure", "todo",
+                        "team", "we'll", "we’ll", "should have", "could not have",
+                        "would have", "might have", "will be making", "continue", "it would be",
+                        "good", "better", "include", "have a", "check", "x", "\u{212A}", "ſhould",
+                        "é", "_", "were", "weekly",
+                    ]),
+                    proptest::sample::select(vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "."]),
+                ),
+                0..6,
+            )
+        ) {
+            let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
+            if FORWARD.is_match(&text) {
+                proptest::prop_assert!(FORWARD_KEYS.any_in(&text), "{:?}", text);
+            }
+            if RETROSPECTIVE.is_match(&text) {
+                proptest::prop_assert!(RETROSPECTIVE_KEYS.any_in(&text), "{:?}", text);
+            }
+        }
+
+        /// `holds_will` answers as the lowercased text's search for "will " does.
+        #[test]
+        fn holds_will_is_lowercase_search(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "w", "W", "i", "I", "\u{130}", "l", "L", " ", "\u{a0}", "will", "WILL ",
+                    "wİll ", "\u{212A}", "é", "ill ",
+                ]),
+                0..10,
+            )
+        ) {
+            let text: String = parts.concat();
+            proptest::prop_assert_eq!(
+                holds_will(&text),
+                text.to_lowercase().contains("will "),
+                "{:?}",
+                text
+            );
         }
     }
 
