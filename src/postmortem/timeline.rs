@@ -185,6 +185,7 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
     let mut instants = Vec::new();
     let mut date: Option<NaiveDate> = None;
     let mut pending_at: Option<(CompactString, usize)> = None;
+    let mut cells = Vec::new();
     for (i, block) in doc.blocks.iter().enumerate() {
         if block.quoted {
             continue;
@@ -292,19 +293,23 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 if *header || !in_timeline {
                     continue;
                 }
-                let cells = doc.cells(block);
+                doc.cells_into(block, &mut cells);
                 if cells.len() < 2 {
                     continue;
                 }
                 let first = collapsed(cells[0].text);
                 if leading_time(&first).is_some() {
-                    let text = collapse_ws(
-                        &cells[1..]
-                            .iter()
-                            .map(|c| c.text)
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    );
+                    // The other cells joined by spaces, whitespace collapsed: each cell
+                    // collapsed, the non-empty ones joined, with no joined copy in between.
+                    let mut text = String::new();
+                    for part in cells[1..].iter().map(|c| collapsed(c.text)) {
+                        if !part.is_empty() {
+                            if !text.is_empty() {
+                                text.push(' ');
+                            }
+                            text.push_str(&part);
+                        }
+                    }
                     if let Some(d) = leading_date(&first) {
                         date = Some(d);
                     }
