@@ -250,7 +250,10 @@ pub(crate) fn build(doc: &Doc) -> Sections {
     let mut open: Vec<usize> = vec![0];
     // Pages holding several incidents repeat the same headings ("Timeline", "Action items"):
     // each distinct heading is read once.
-    let mut readings: HashMap<&str, HeadingReading, RandomState> = HashMap::default();
+    // Sized once for every heading: grown from empty, it reallocated and rehashed at each
+    // doubling in every document.
+    let mut readings: HashMap<&str, HeadingReading, RandomState> =
+        HashMap::with_capacity_and_hasher(doc.heading_count(), RandomState::default());
     for block in blocks {
         if let Kind::Heading { level } = block.kind
             && !block.quoted

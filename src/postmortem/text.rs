@@ -295,31 +295,34 @@ fn is_abbreviation(before: &str) -> bool {
 
 /// Splits a paragraph into statements where a line break follows the end of a sentence and the
 /// next line starts with a capital letter: teams often write one action per line without bullets.
-pub(crate) fn statement_lines(s: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
+/// Lazily: most paragraphs are one statement, and a list of one cost an allocation each.
+pub(crate) fn statement_lines(s: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut start = 0;
     let mut offset = 0;
     let mut lines = split_lines(s).peekable();
-    while let Some(line) = lines.next() {
-        let line_end = offset + line.len();
-        let ends_sentence = {
-            let t = line.trim_end_ws().trim_end_matches(['"', '\'', ')', '*']);
-            t.ends_with(['.', '!', '?'])
-        };
-        let next_starts_upper = lines
-            .peek()
-            .and_then(|n| n.trim_start_ws().chars().next())
-            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
-        if lines.peek().is_none() || (ends_sentence && next_starts_upper) {
-            let piece = &s[start..line_end];
-            if !piece.trim_ws().is_empty() {
-                out.push((start, piece));
+    std::iter::from_fn(move || {
+        while let Some(line) = lines.next() {
+            let line_end = offset + line.len();
+            offset = line_end + 1;
+            let ends_sentence = {
+                let t = line.trim_end_ws().trim_end_matches(['"', '\'', ')', '*']);
+                t.ends_with(['.', '!', '?'])
+            };
+            let next_starts_upper = lines
+                .peek()
+                .and_then(|n| n.trim_start_ws().chars().next())
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+            if lines.peek().is_none() || (ends_sentence && next_starts_upper) {
+                let piece_start = start;
+                let piece = &s[start..line_end];
+                start = line_end + 1;
+                if !piece.trim_ws().is_empty() {
+                    return Some((piece_start, piece));
+                }
             }
-            start = line_end + 1;
         }
-        offset = line_end + 1;
-    }
-    out
+        None
+    })
 }
 
 /// A new alternative may need its first word in `opens_like_placeholder`.
@@ -902,11 +905,12 @@ mod tests {
 
     #[test]
     fn statement_lines_split_only_after_sentence_ends() {
-        let got: Vec<_> = statement_lines("Add tests.\nShip it.\nwrapped\ntext")
-            .into_iter()
-            .map(|(_, s)| s)
-            .collect();
-        assert_eq!(got, ["Add tests.", "Ship it.\nwrapped\ntext"]);
+        let got: Vec<_> = statement_lines("Add tests.\nShip it.\nwrapped\ntext").collect();
+        assert_eq!(got, [(0, "Add tests."), (11, "Ship it.\nwrapped\ntext")]);
+        let got: Vec<_> = statement_lines("Fix A.\nFix B.\n2. Fix C.").collect();
+        assert_eq!(got, [(0, "Fix A."), (7, "Fix B."), (14, "2. Fix C.")]);
+        assert_eq!(statement_lines("   ").count(), 0);
+        assert_eq!(statement_lines("").count(), 0);
     }
 
     #[test]
