@@ -142,21 +142,12 @@ pub(crate) fn classify(heading: &str) -> Class {
     if !VOCABULARY_KEYS.any_in(h) {
         return Class::Neutral;
     }
-    // Read into a buffer on the stack: `matches` would allocate one per heading.
-    let mut matched = [false; VOCABULARIES];
-    VOCABULARY.pick(h).matches_read_at(&mut matched, h, 0);
-    if matched[0] {
-        Class::NonAction
-    } else if matched[1] {
-        Class::Action
-    } else if matched[2] {
-        Class::Timeline
-    } else if matched[3] {
-        Class::Lessons
-    } else if matched[4] {
-        Class::NonAction
-    } else {
-        Class::Neutral
+    match VOCABULARY.first_match(h) {
+        Some(0 | 4) => Class::NonAction,
+        Some(1) => Class::Action,
+        Some(2) => Class::Timeline,
+        Some(3) => Class::Lessons,
+        _ => Class::Neutral,
     }
 }
 
@@ -466,12 +457,11 @@ mod tests {
             for (before, after) in [("", ""), ("Our ", ":"), ("é", " (1)"), ("1. ", "")] {
                 for text in [format!("{before}{phrase}{after}"), phrase.to_uppercase()] {
                     let h = text.trim_ws();
-                    let mut matched = [false; VOCABULARIES];
-                    VOCABULARY.pick(h).matches_read_at(&mut matched, h, 0);
+                    let matched = VOCABULARY.first_match(h).is_some();
                     if before.is_empty() {
-                        assert!(matched.contains(&true), "no vocabulary matches {h:?}");
+                        assert!(matched, "no vocabulary matches {h:?}");
                     }
-                    if matched.contains(&true) {
+                    if matched {
                         assert!(VOCABULARY_KEYS.any_in(h), "{h:?}");
                     }
                 }

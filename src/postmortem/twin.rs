@@ -5,9 +5,13 @@
 //! larger, and a Unicode `\b` stops the fast DFA at the first non-ASCII byte, leaving the search
 //! to an NFA simulation that costs hundreds of times more.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::util::syntax;
+use regex_automata::{Input, MatchKind, PatternSet, meta};
 
 /// A non-ASCII character that Unicode `\w` or `\s` matches.
 static NON_ASCII_WORD_OR_SPACE: LazyLock<Regex> =
@@ -102,27 +106,64 @@ impl Twin {
     }
 }
 
-/// A regex set and its ASCII twin.
+/// A regex set and its ASCII twin, asked which of its patterns comes first among those that match.
 pub(crate) struct TwinSet {
-    full: RegexSet,
-    ascii: RegexSet,
+    full: meta::Regex,
+    ascii: meta::Regex,
+}
+
+/// The most patterns a `TwinSet` holds (the size of the reused set of matched patterns).
+const MAX_SET_PATTERNS: usize = 16;
+
+thread_local! {
+    /// The patterns a set search found, reused from search to search: `regex::RegexSet` hands
+    /// back a new one from every search, an allocation per heading read.
+    static FOUND: RefCell<PatternSet> = RefCell::new(PatternSet::new(MAX_SET_PATTERNS));
+}
+
+/// A set of patterns built as `regex::RegexSet::new` builds one (regex 1.x: every match of every
+/// pattern reported, no capture groups, the crate's default size limits), searched through
+/// regex-automata so the matched-pattern set can be reused.
+fn build_set<P: AsRef<str>>(patterns: &[P]) -> meta::Regex {
+    let config = meta::Config::new()
+        .nfa_size_limit(Some(10 * (1 << 20)))
+        .hybrid_cache_capacity(2 * (1 << 20))
+        .match_kind(MatchKind::All)
+        .utf8_empty(true)
+        .which_captures(WhichCaptures::None);
+    meta::Builder::new()
+        .configure(config)
+        .syntax(syntax::Config::new().utf8(true))
+        .build_many(patterns)
+        .expect("valid set patterns")
 }
 
 impl TwinSet {
     pub(crate) fn new(patterns: &[String]) -> TwinSet {
+        assert!(patterns.len() <= MAX_SET_PATTERNS, "too many set patterns");
+        let ascii: Vec<String> = patterns.iter().map(|p| ascii_pattern(p)).collect();
         TwinSet {
-            full: RegexSet::new(patterns).expect("valid patterns"),
-            ascii: RegexSet::new(patterns.iter().map(|p| ascii_pattern(p)))
-                .expect("valid ASCII twins"),
+            full: build_set(patterns),
+            ascii: build_set(&ascii),
         }
     }
 
-    pub(crate) fn pick(&self, haystack: &str) -> &RegexSet {
+    fn pick(&self, haystack: &str) -> &meta::Regex {
         if twin_applies(haystack) {
             &self.ascii
         } else {
             &self.full
         }
+    }
+
+    /// The index of the first pattern, in the order given, that matches somewhere in `haystack`.
+    pub(crate) fn first_match(&self, haystack: &str) -> Option<usize> {
+        let set = self.pick(haystack);
+        FOUND.with_borrow_mut(|found| {
+            found.clear();
+            set.which_overlapping_matches(&Input::new(haystack), found);
+            found.iter().next().map(|id| id.as_usize())
+        })
     }
 }
 
