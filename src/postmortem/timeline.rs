@@ -230,7 +230,8 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                     if line.is_empty() {
                         continue;
                     }
-                    if pending_at.is_none() && !has_digit(line) {
+                    // A one-line block's line holds the digit the block was found to hold.
+                    if pending_at.is_none() && piece.len() != text.len() && !has_digit(line) {
                         continue;
                     }
                     if line.len() <= 12
