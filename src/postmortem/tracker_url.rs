@@ -32,8 +32,24 @@ pub(crate) fn matches(url: &str) -> Option<bool> {
         .iter()
         .position(|&c| is_space_byte(c))
         .map_or(b.len(), |n| start + n);
-    Some((start..end).any(|p| ending_at(b, p)))
+    // Every ending opens with `/` or holds a `g` ("show_bug.cgi", "crbug.com") at a fixed
+    // offset: only those bytes are visited, not every byte of the URL.
+    let run = &b[start..end];
+    let at_slash = memchr::memchr_iter(b'/', run).any(|i| ending_at(b, start + i));
+    Some(
+        at_slash
+            || memchr::memchr2_iter(b'g', b'G', run).any(|i| {
+                let g = start + i;
+                [SHOW_BUG_G, CRBUG_G]
+                    .into_iter()
+                    .any(|offset| g >= start + offset && ending_at(b, g - offset))
+            }),
+    )
 }
+
+/// Where the `g` sits in "show_bug.cgi?id=" and in "crbug.com/".
+const SHOW_BUG_G: usize = 7;
+const CRBUG_G: usize = 4;
 
 /// The rest of `b` after `prefix` at `p`, ASCII case folded.
 fn after<'b>(b: &'b [u8], p: usize, prefix: &str) -> Option<&'b [u8]> {
@@ -139,7 +155,7 @@ mod tests {
                 proptest::sample::select(vec![
                     "/", "x.io", "issues", "ISSUES", "pull", "pulls", "merge_requests", "browse",
                     "/browse/", "OPS", "a", "1", "12", "-", "_", "show_bug.cgi?id=",
-                    "SHOW_BUG.CGI?ID=", "crbug.com", "/ticket", "tickets", "s", " ", "\t",
+                    "SHOW_BUG.CGI?ID=", "crbug.com", "CRBUG.COM", "/ticket", "tickets", "s", " ", "\t",
                     "\u{b}", ".", "?", "=", "#",
                 ]),
                 0..10,
