@@ -77,6 +77,11 @@ fn is_clean(t: &str) -> bool {
     if plain_and_single_spaced(bytes) {
         return true;
     }
+    // Most text the screen turns away is a paragraph of several lines: its first line break
+    // settles it, found by a vector search rather than the byte loop below.
+    if memchr::memchr(b'\n', bytes).is_some() {
+        return false;
+    }
     let mut after_space = false;
     for (i, &b) in bytes.iter().enumerate() {
         let bad = if b >= 0xc0 {
