@@ -28,14 +28,7 @@ pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
     // whole, where pushing character by character encoded every one again.
     let bytes = t.as_bytes();
     let mut out = String::with_capacity(t.len());
-    let mut push_run = |run: &str| {
-        if !run.is_empty() {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(run);
-        }
-    };
+    let mut push_run = |run: &str| push_spaced(&mut out, run);
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -58,6 +51,18 @@ pub(crate) fn collapsed(s: &str) -> Cow<'_, str> {
     }
     push_run(t.get(run_start..).unwrap_or_default());
     Cow::Owned(out)
+}
+
+/// Appends `run` to `out`, after a single space unless `out` is empty; an empty run adds
+/// nothing. Runs without whitespace at their ends, pushed in turn, make their whitespace-collapsed
+/// join.
+pub(crate) fn push_spaced(out: &mut String, run: &str) {
+    if !run.is_empty() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(run);
+    }
 }
 
 /// `collapse_ws` for a string the caller owns: clean text is handed back without a copy.
@@ -744,6 +749,23 @@ pub(crate) fn is_review_step(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Text of up to five words from `words`, each after a separator from `separators`: what
+    /// the screen property tests feed a pattern and its word screen.
+    fn phrase(
+        words: Vec<&'static str>,
+        separators: Vec<&'static str>,
+    ) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(
+            (
+                proptest::sample::select(words),
+                proptest::sample::select(separators),
+            ),
+            0..6,
+        )
+        .prop_map(|parts| parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect())
+    }
+
     #[test]
     fn collapse_matches_splitting_on_whitespace() {
         for s in [
@@ -995,25 +1017,21 @@ mod tests {
         /// The word screen never turns away a line the pattern calls an aside.
         #[test]
         fn aside_screen_passes_every_aside(
-            parts in proptest::collection::vec(
-                (
-                    proptest::sample::select(vec![
-                        "thanks", "Thank you", "many thanks", "again, thanks", "kudos",
-                        "shout-outs", "cheers", "apologies", "SORRY", "not tracked here",
-                        "not duplicated in this", "not captured here", "not filed here",
-                        "won't be tracked as an", "will not be tracked here", "out of scope",
-                        "already tracked by", "tracked elsewhere", "open questions",
-                        "the next review", "next sync", "review moved", "call is moving",
-                        "retro is rescheduled", "revisit these items", "come back at the next",
-                        "get back to it at the next", "remove", "movement", "context", "x",
-                        "\u{212A}udos", "ſorry", "é", "_",
-                    ]),
-                    proptest::sample::select(vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "’"]),
-                ),
-                0..6,
+            text in phrase(
+                vec![
+                    "thanks", "Thank you", "many thanks", "again, thanks", "kudos",
+                    "shout-outs", "cheers", "apologies", "SORRY", "not tracked here",
+                    "not duplicated in this", "not captured here", "not filed here",
+                    "won't be tracked as an", "will not be tracked here", "out of scope",
+                    "already tracked by", "tracked elsewhere", "open questions",
+                    "the next review", "next sync", "review moved", "call is moving",
+                    "retro is rescheduled", "revisit these items", "come back at the next",
+                    "get back to it at the next", "remove", "movement", "context", "x",
+                    "\u{212A}udos", "ſorry", "é", "_",
+                ],
+                vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "’"],
             )
         ) {
-            let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
             let t = text.trim_ws();
             if ASIDE.is_match(t) {
                 proptest::prop_assert!(ASIDE_KEYS.any_in(t), "{:?}", t);
@@ -1026,23 +1044,19 @@ mod tests {
         /// The word screens never turn away a line `FORWARD` or `RETROSPECTIVE` matches.
         #[test]
         fn forward_screens_pass_every_match(
-            parts in proptest::collection::vec(
-                (
-                    proptest::sample::select(vec![
-                        "we", "We really need to", "I need to", "the team", "you", "needs to",
-                        "need to be", "should", "MUST", "will", "shall", "plan", "want",
-                        "intend", "are going", "follow-up", "Follow up", "make sure", "todo",
-                        "team", "we'll", "we’ll", "should have", "could not have",
-                        "would have", "might have", "will be making", "continue", "it would be",
-                        "good", "better", "include", "have a", "check", "x", "\u{212A}", "ſhould",
-                        "é", "_", "were", "weekly",
-                    ]),
-                    proptest::sample::select(vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "."]),
-                ),
-                0..6,
+            text in phrase(
+                vec![
+                    "we", "We really need to", "I need to", "the team", "you", "needs to",
+                    "need to be", "should", "MUST", "will", "shall", "plan", "want",
+                    "intend", "are going", "follow-up", "Follow up", "make sure", "todo",
+                    "team", "we'll", "we’ll", "should have", "could not have",
+                    "would have", "might have", "will be making", "continue", "it would be",
+                    "good", "better", "include", "have a", "check", "x", "\u{212A}", "ſhould",
+                    "é", "_", "were", "weekly",
+                ],
+                vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "."],
             )
         ) {
-            let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
             if FORWARD.is_match(&text) {
                 proptest::prop_assert!(FORWARD_KEYS.any_in(&text), "{:?}", text);
             }
@@ -1076,21 +1090,17 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
         #[test]
         fn intro_screen_passes_every_intro(
-            parts in proptest::collection::vec(
-                (
-                    proptest::sample::select(vec![
-                        "the following", "As Follows", "listed below", "see below", "two",
-                        "three more", "several", "a few", "some", "these", "a number of",
-                        "things", "changes", "STEPS", "actions", "items", "improvements",
-                        "areas", "safeguards", "measures", "following", "belong", "x",
-                        "\u{212A}", "ſteps", "é", "_",
-                    ]),
-                    proptest::sample::select(vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "."]),
-                ),
-                0..6,
+            text in phrase(
+                vec![
+                    "the following", "As Follows", "listed below", "see below", "two",
+                    "three more", "several", "a few", "some", "these", "a number of",
+                    "things", "changes", "STEPS", "actions", "items", "improvements",
+                    "areas", "safeguards", "measures", "following", "belong", "x",
+                    "\u{212A}", "ſteps", "é", "_",
+                ],
+                vec!["", " ", "  ", "\n", "\u{a0}", "-", ",", "."],
             )
         ) {
-            let text: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
             if INTRO.is_match(&text) {
                 proptest::prop_assert!(INTRO_KEYS.any_in(&text), "{:?}", text);
             }

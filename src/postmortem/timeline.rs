@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::blocks::{Doc, Kind};
 use super::sections::{Class, Sections};
-use super::text::{collapse_ws, collapsed, has_digit, iso_date, split_lines};
+use super::text::{collapse_ws, collapsed, has_digit, iso_date, push_spaced, split_lines};
 use super::trim::TrimWs;
 use super::twin::Twin;
 use super::wordkeys::WordKeys;
@@ -301,15 +301,10 @@ pub(crate) fn extract(doc: &Doc, secs: &Sections) -> (Vec<TimelineEntry>, Vec<Op
                 let first = collapsed(cells[0].text);
                 if leading_time(&first).is_some() {
                     // The other cells joined by spaces, whitespace collapsed: each cell
-                    // collapsed, the non-empty ones joined, with no joined copy in between.
+                    // collapsed and pushed in turn, with no joined copy in between.
                     let mut text = String::new();
-                    for part in cells[1..].iter().map(|c| collapsed(c.text)) {
-                        if !part.is_empty() {
-                            if !text.is_empty() {
-                                text.push(' ');
-                            }
-                            text.push_str(&part);
-                        }
+                    for cell in &cells[1..] {
+                        push_spaced(&mut text, &collapsed(cell.text));
                     }
                     if let Some(d) = leading_date(&first) {
                         date = Some(d);
