@@ -282,9 +282,102 @@ pub(crate) struct Doc<'a> {
     pub metadata: Option<String>,
     store: Store<'a>,
     cells: Vec<Spans>,
+    /// The walk's stacks, emptied, for `recycle` to keep with the arenas.
+    stacks: Stacks,
+}
+
+/// The walk's nesting stacks.
+#[derive(Debug, Default)]
+struct Stacks {
+    frames: Vec<Frame>,
+    /// Block indexes of the open list items, innermost last (kept apart from `frames` so depth and
+    /// parent lookups are O(1) however deep quotes and lists interleave).
+    items: Vec<usize>,
+    /// Nesting of strong/strike spans; only the outermost ones are recorded.
+    strong_open: Vec<usize>,
+    struck_open: Vec<usize>,
+}
+
+impl Stacks {
+    fn clear(&mut self) {
+        self.frames.clear();
+        self.items.clear();
+        self.strong_open.clear();
+        self.struck_open.clear();
+    }
+}
+
+/// A document's lists, emptied, kept from one parse for the next on the same thread: the App
+/// parses documents one after another, and each would otherwise allocate, grow and free the
+/// same dozen lists (a third of a corpus document's allocations, and the largest ones). Link
+/// targets borrow the text and are not kept.
+#[derive(Default)]
+struct Spare {
+    blocks: Vec<Block>,
+    headings: Vec<u32>,
+    cells: Vec<Spans>,
+    text: String,
+    strong: Vec<(usize, usize)>,
+    struck: Vec<(usize, usize)>,
+    breaks: Vec<usize>,
+    marks: Vec<Marks>,
+    stacks: Stacks,
+}
+
+/// Lists are kept only after documents up to this size, so that a thread holds at most a few
+/// MiB between parses however large a document it once read.
+const SPARE_KEPT_UP_TO: usize = 1 << 20;
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
 }
 
 impl Doc<'_> {
+    /// Hands the document's lists, emptied, to the next `walk` on this thread.
+    pub(crate) fn recycle(self) {
+        if self.store.text.capacity() > SPARE_KEPT_UP_TO {
+            return;
+        }
+        let Doc {
+            mut blocks,
+            mut headings,
+            mut cells,
+            store,
+            mut stacks,
+            ..
+        } = self;
+        let Store {
+            mut text,
+            mut strong,
+            mut struck,
+            mut breaks,
+            mut marks,
+            ..
+        } = store;
+        blocks.clear();
+        headings.clear();
+        cells.clear();
+        text.clear();
+        strong.clear();
+        struck.clear();
+        breaks.clear();
+        marks.clear();
+        stacks.clear();
+        let spare = Spare {
+            blocks,
+            headings,
+            cells,
+            text,
+            strong,
+            struck,
+            breaks,
+            marks,
+            stacks,
+        };
+        // A thread being torn down has no next parse to keep them for.
+        let _ = SPARE.try_with(|s| s.set(Some(spare)));
+    }
+
     /// The block's text and inline spans.
     pub(crate) fn inline(&self, block: &Block) -> Inline<'_> {
         self.store.view(&block.spans)
@@ -365,6 +458,7 @@ impl Doc<'_> {
                 marks,
             },
             cells: self.cells,
+            stacks: self.stacks,
         }
     }
 }
@@ -412,6 +506,7 @@ fn spans_of<'s>(
     }
 }
 
+#[derive(Debug)]
 enum Frame {
     List { ordered: bool, id: u32 },
     Item { block: usize, first_done: bool },
@@ -434,14 +529,8 @@ struct Walker<'a> {
     items_and_rows: usize,
     cells: Vec<Spans>,
     store: Store<'a>,
-    frames: Vec<Frame>,
-    /// Block indexes of the open list items, innermost last (kept apart from `frames` so depth and
-    /// parent lookups are O(1) however deep quotes and lists interleave).
-    items: Vec<usize>,
+    stacks: Stacks,
     target: Target,
-    /// Nesting of strong/strike spans; only the outermost ones are recorded.
-    strong_open: Vec<usize>,
-    struck_open: Vec<usize>,
     link_open: Vec<(usize, CowStr<'a>)>,
     /// Inside an image, code block, HTML block or metadata block: text is not block text.
     skip: usize,
@@ -455,31 +544,53 @@ struct Walker<'a> {
 }
 
 pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
+    let Spare {
+        mut blocks,
+        mut headings,
+        cells,
+        text: mut arena,
+        strong,
+        struck,
+        breaks,
+        marks,
+        mut stacks,
+    } = SPARE
+        .try_with(|s| s.take())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    // Reserved up front so large documents' lists are rarely copied while they grow. Real
+    // documents hold about one block per two lines (paragraphs wrap; 0.50 over the shared
+    // corpus, 0.53 on the generated bench page, where reserving half a line's worth copied
+    // the whole list once per parse), and block text is about three quarters of the
+    // source. Reserving much more than is used made the heap peak cross glibc's trim
+    // threshold: memory went back to the kernel after every parse and came back as page
+    // faults (~170 per corpus parse) in the next.
+    blocks.reserve(count_newlines(text.as_bytes()) * 9 / 16 + 1);
+    arena.reserve(text.len());
+    // The stacks and the heading list nearly every document uses, at sizes most never
+    // outgrow: growing each from empty cost an allocation per doubling, some 1,500
+    // instructions per corpus document.
+    headings.reserve(16);
+    stacks.frames.reserve(8);
+    stacks.items.reserve(8);
+    stacks.strong_open.reserve(4);
     let mut w = Walker {
         source: text,
-        // Reserved up front so large documents' lists are rarely copied while they grow. Real
-        // documents hold about one block per two lines (paragraphs wrap; 0.50 over the shared
-        // corpus, 0.53 on the generated bench page, where reserving half a line's worth copied
-        // the whole list once per parse), and block text is about three quarters of the
-        // source. Reserving much more than is used made the heap peak cross glibc's trim
-        // threshold: memory went back to the kernel after every parse and came back as page
-        // faults (~170 per corpus parse) in the next.
-        blocks: Vec::with_capacity(count_newlines(text.as_bytes()) * 9 / 16 + 1),
-        // The stacks and the heading list nearly every document uses, at sizes most never
-        // outgrow: growing each from empty cost an allocation per doubling, some 1,500
-        // instructions per corpus document.
-        headings: Vec::with_capacity(16),
+        blocks,
+        headings,
         items_and_rows: 0,
         store: Store {
-            text: String::with_capacity(text.len()),
-            ..Store::default()
+            text: arena,
+            strong,
+            struck,
+            links: Vec::new(),
+            breaks,
+            marks,
         },
-        cells: Vec::new(),
-        frames: Vec::with_capacity(8),
-        items: Vec::with_capacity(8),
+        cells,
+        stacks,
         target: Target::None,
-        strong_open: Vec::with_capacity(4),
-        struck_open: Vec::new(),
         link_open: Vec::with_capacity(4),
         skip: 0,
         quote_depth: 0,
@@ -546,7 +657,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
                 std::mem::forget(event);
             }
             Event::TaskListMarker(checked) => {
-                if let Some(&block) = w.items.last()
+                if let Some(&block) = w.stacks.items.last()
                     && let Some(Kind::Item { task, .. }) =
                         w.blocks.get_mut(block).map(|b| &mut b.kind)
                 {
@@ -564,6 +675,7 @@ pub(crate) fn walk(text: &str, options: pulldown_cmark::Options) -> Doc<'_> {
         metadata,
         store: w.store,
         cells: w.cells,
+        stacks: w.stacks,
     }
 }
 
@@ -583,7 +695,7 @@ impl<'a> Walker<'a> {
     }
 
     fn innermost_item_block(&self) -> Option<usize> {
-        self.items.last().copied()
+        self.stacks.items.last().copied()
     }
 
     fn new_block(&mut self, kind: Kind, start: usize) -> usize {
@@ -621,7 +733,7 @@ impl<'a> Walker<'a> {
         match tag {
             Tag::Paragraph => {
                 // The first paragraph of a list item is the item's own text.
-                let item_first = match self.frames.last() {
+                let item_first = match self.stacks.frames.last() {
                     Some(Frame::Item { block, first_done }) if !*first_done => Some(*block),
                     _ => None,
                 };
@@ -649,13 +761,13 @@ impl<'a> Walker<'a> {
                 self.mark_item_first_done();
                 self.target = Target::None;
                 self.lists = self.lists.saturating_add(1);
-                self.frames.push(Frame::List {
+                self.stacks.frames.push(Frame::List {
                     ordered: start.is_some(),
                     id: self.lists,
                 });
             }
             Tag::Item => {
-                let (ordered, list) = match self.frames.last() {
+                let (ordered, list) = match self.stacks.frames.last() {
                     Some(Frame::List { ordered, id }) => (*ordered, *id),
                     _ => (false, 0),
                 };
@@ -667,7 +779,7 @@ impl<'a> Walker<'a> {
                     *has_children = true;
                 }
                 self.items_and_rows += 1;
-                let depth = pos(self.items.len());
+                let depth = pos(self.stacks.items.len());
                 let block = self.new_block(
                     Kind::Item {
                         depth,
@@ -679,24 +791,24 @@ impl<'a> Walker<'a> {
                     },
                     start,
                 );
-                self.frames.push(Frame::Item {
+                self.stacks.frames.push(Frame::Item {
                     block,
                     first_done: false,
                 });
-                self.items.push(block);
+                self.stacks.items.push(block);
                 self.target = Target::None;
             }
             Tag::BlockQuote(_) => {
                 self.mark_item_first_done();
                 self.target = Target::None;
                 self.quote_depth += 1;
-                self.frames.push(Frame::Quote);
+                self.stacks.frames.push(Frame::Quote);
             }
             Tag::Table(_) => {
                 self.mark_item_first_done();
                 self.target = Target::None;
                 self.tables = self.tables.saturating_add(1);
-                self.frames.push(Frame::Other);
+                self.stacks.frames.push(Frame::Other);
             }
             Tag::TableHead => {
                 self.in_head = true;
@@ -712,11 +824,11 @@ impl<'a> Walker<'a> {
             }
             Tag::Strong => {
                 let pos = self.current_len();
-                self.strong_open.push(pos);
+                self.stacks.strong_open.push(pos);
             }
             Tag::Strikethrough => {
                 let pos = self.current_len();
-                self.struck_open.push(pos);
+                self.stacks.struck_open.push(pos);
             }
             Tag::Link { dest_url, .. } => {
                 let pos = self.current_len();
@@ -752,7 +864,7 @@ impl<'a> Walker<'a> {
     }
 
     fn mark_item_first_done(&mut self) {
-        if let Some(Frame::Item { first_done, .. }) = self.frames.last_mut() {
+        if let Some(Frame::Item { first_done, .. }) = self.stacks.frames.last_mut() {
             *first_done = true;
         }
     }
@@ -778,29 +890,29 @@ impl<'a> Walker<'a> {
                 self.target = Target::None;
             }
             TagEnd::List(_) => {
-                if matches!(self.frames.last(), Some(Frame::List { .. })) {
-                    self.frames.pop();
+                if matches!(self.stacks.frames.last(), Some(Frame::List { .. })) {
+                    self.stacks.frames.pop();
                 }
             }
             TagEnd::Item => {
-                if let Some(Frame::Item { block, .. }) = self.frames.last() {
+                if let Some(Frame::Item { block, .. }) = self.stacks.frames.last() {
                     if let Some(b) = self.blocks.get_mut(*block) {
                         b.end = pos(offset);
                     }
-                    self.frames.pop();
-                    self.items.pop();
+                    self.stacks.frames.pop();
+                    self.stacks.items.pop();
                 }
                 self.target = Target::None;
             }
             TagEnd::BlockQuote(_) => {
-                if matches!(self.frames.last(), Some(Frame::Quote)) {
-                    self.frames.pop();
+                if matches!(self.stacks.frames.last(), Some(Frame::Quote)) {
+                    self.stacks.frames.pop();
                 }
                 self.quote_depth = self.quote_depth.saturating_sub(1);
             }
             TagEnd::Table => {
-                if matches!(self.frames.last(), Some(Frame::Other)) {
-                    self.frames.pop();
+                if matches!(self.stacks.frames.last(), Some(Frame::Other)) {
+                    self.stacks.frames.pop();
                 }
             }
             TagEnd::TableHead => {
@@ -810,8 +922,8 @@ impl<'a> Walker<'a> {
             TagEnd::TableRow => self.end_row(offset),
             TagEnd::TableCell => self.target = Target::None,
             TagEnd::Strong => {
-                if let Some(start) = self.strong_open.pop()
-                    && self.strong_open.is_empty()
+                if let Some(start) = self.stacks.strong_open.pop()
+                    && self.stacks.strong_open.is_empty()
                 {
                     let end = self.current_len();
                     let span = (start.min(end), end);
@@ -821,8 +933,8 @@ impl<'a> Walker<'a> {
                 }
             }
             TagEnd::Strikethrough => {
-                if let Some(start) = self.struck_open.pop()
-                    && self.struck_open.is_empty()
+                if let Some(start) = self.stacks.struck_open.pop()
+                    && self.stacks.struck_open.is_empty()
                 {
                     let end = self.current_len();
                     let span = (start.min(end), end);
@@ -858,7 +970,7 @@ impl<'a> Walker<'a> {
     /// Where inline text goes right now; text directly inside a tight list item belongs to it.
     fn resolve_target(&mut self) -> Target {
         if self.target == Target::None
-            && let Some(Frame::Item { block, first_done }) = self.frames.last()
+            && let Some(Frame::Item { block, first_done }) = self.stacks.frames.last()
             && !*first_done
         {
             self.target = Target::Block(*block);

@@ -128,12 +128,14 @@ pub fn parse(text: &str) -> PostMortem {
                 .and_then(|i| incident_headings[i].1.clone());
         }
     }
+    let title = doc
+        .metadata
+        .as_deref()
+        .and_then(front_matter::title)
+        .or_else(|| first_heading(&doc));
+    doc.recycle();
     PostMortem {
-        title: doc
-            .metadata
-            .as_deref()
-            .and_then(front_matter::title)
-            .or_else(|| first_heading(&doc)),
+        title,
         incidents: incident_headings
             .into_iter()
             .filter_map(|(_, t)| t.as_deref().map(str::to_string))
@@ -223,6 +225,33 @@ pub fn parse_bytes(bytes: &[u8]) -> PostMortem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lists one parse leaves for the next on its thread carry nothing over: each document
+    /// reads the same after any other as on a thread of its own.
+    #[test]
+    fn a_parse_reads_the_same_after_another_on_its_thread() {
+        let documents = [
+            "# Outage\n\n## Timeline\n\n- 10:02 alerts fired\n- 10:40 resolved\n\n## Action items\n\n| Action | Owner | Bug |\n|---|---|---|\n| Add **paging** for [lag](https://example.com/lag) | @ana | #12 |\n| ~~Rotate keys~~ | @bo | |\n",
+            "- We need a canary stage\n  - > quoted aside\n- Bess removed the account\n- [x] Track the disk alert\n",
+            "---\ntitle: Front matter\n---\n\n## Follow-ups\n\n1. **Owner: cy** Document the failover, due 2024-05-01\n2. Split the queue<br>across two hosts\n",
+        ];
+        let alone: Vec<PostMortem> = documents
+            .iter()
+            .map(|d| {
+                let d = d.to_string();
+                std::thread::spawn(move || parse(&d))
+                    .join()
+                    .expect("parse thread")
+            })
+            .collect();
+        for first in documents {
+            for (second, expected) in documents.iter().zip(&alone) {
+                parse(first);
+                assert_eq!(&parse(second), expected, "{second:?} after {first:?}");
+            }
+        }
+        assert!(alone.iter().all(|p| !p.follow_ups.is_empty()));
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
