@@ -4,6 +4,9 @@
 # (joined, and document by document), in two ways that a shared machine's drift disturbs less
 # than criterion's separate loops:
 #   - paired medians: `parse_profile ratio`, both sides timed in alternating pairs, ROUNDS times;
+#     each side of a pair is STREAK runs in a row, timed together: with single runs, work the
+#     parse leaves behind lands in the bare run after it (the bare walk read 4% slower, the
+#     ratio 8% lower than criterion's loops, which time each side back to back);
 #   - instructions: callgrind's count of each side's measured runs, the same on every run of one
 #     build (skipped, with a notice, when valgrind is missing).
 # Criterion itself stays `cargo bench --bench parse`.
@@ -12,14 +15,15 @@
 #     L1i): the code each side runs between two uses of the same code, which the instruction
 #     count does not show (the parse's per-item work runs through more code than fits).
 #
-#   bench/parse-ratio.sh                      # ROUNDS=3, PAGE_PAIRS=40, CORPUS_PAIRS=400
+#   bench/parse-ratio.sh                      # ROUNDS=3, STREAK=10, PAGE_PAIRS=20, CORPUS_PAIRS=100
 #   ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh
 #   CACHE=1 bench/parse-ratio.sh
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${ROUNDS:-3}
-page_pairs=${PAGE_PAIRS:-40}
-corpus_pairs=${CORPUS_PAIRS:-400}
+streak=${STREAK:-10}
+page_pairs=${PAGE_PAIRS:-20}
+corpus_pairs=${CORPUS_PAIRS:-100}
 
 cargo build --release --example parse_profile --manifest-path "$here/Cargo.toml" >&2
 profile=${CARGO_TARGET_DIR:-$here/target}/release/examples/parse_profile
@@ -31,12 +35,12 @@ else
   echo "notice: ../shared/corpus is not beside the checkout; the corpus is skipped" >&2
 fi
 
-echo "paired medians (parse_profile ratio INPUT N, $rounds rounds)"
+echo "paired medians (parse_profile ratio INPUT N $streak, $rounds rounds)"
 for input in "${inputs[@]}"; do
   pairs=$page_pairs
   [ "$input" != @page ] && pairs=$corpus_pairs
   for _ in $(seq "$rounds"); do
-    echo "  ${input#@}: $("$profile" ratio "$input" "$pairs")"
+    echo "  ${input#@}: $("$profile" ratio "$input" "$pairs" "$streak")"
   done
 done
 

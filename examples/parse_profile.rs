@@ -1,9 +1,10 @@
 //! Profiling harness for the parser: `cargo run --release --example parse_profile -- parse|bare
 //! FILE [N]` runs one side of the parse benchmark N times after one warm-up run, so that a
 //! profiler (`valgrind --tool=callgrind --toggle-collect='*measured_runs*'`, `perf`) sees the
-//! steady state without the one-time regex compilation. `ratio FILE [N]` times both sides in
-//! turn, N pairs, and prints their medians: on a shared machine whose speed drifts from minute
-//! to minute, pairs taken side by side keep the drift out of the ratio.
+//! steady state without the one-time regex compilation. `ratio FILE [N [STREAK]]` times both
+//! sides in turn, N pairs of STREAK runs a side, and prints their medians: on a shared machine
+//! whose speed drifts from minute to minute, pairs taken side by side keep the drift out of the
+//! ratio.
 //!
 //! FILE `@page`, `@corpus` and `@docs` stand for the benchmark's own inputs
 //! (`benches/support/inputs.rs`): the generated 2 MiB page, the shared corpus joined, and the
@@ -45,12 +46,17 @@ fn measured_runs_documents(bare: bool, docs: &[String], n: usize) -> usize {
 }
 
 /// Median time of each side (`side(bare)` runs it once) over `n` alternating pairs, in
-/// milliseconds, and the median of the per-pair ratios.
-fn ratio(n: usize, side: impl Fn(bool) -> usize) -> (f64, f64, f64) {
+/// milliseconds, and the median of the per-pair ratios. Each side of a pair is `streak` runs in a
+/// row, timed together and divided: with one, work a run leaves behind (the allocator's
+/// consolidation of what the parse freed) lands in the next run, the other side's.
+fn ratio(n: usize, streak: usize, side: impl Fn(bool) -> usize) -> (f64, f64, f64) {
+    let streak = streak.max(1);
     let time = |bare: bool| {
         let start = std::time::Instant::now();
-        std::hint::black_box(side(bare));
-        start.elapsed().as_secs_f64() * 1e3
+        for _ in 0..streak {
+            std::hint::black_box(side(bare));
+        }
+        start.elapsed().as_secs_f64() * 1e3 / streak as f64
     };
     let pairs: Vec<(f64, f64)> = (0..n.max(1)).map(|_| (time(true), time(false))).collect();
     let median = |pick: &dyn Fn(&(f64, f64)) -> f64| {
@@ -68,7 +74,9 @@ fn main() -> ExitCode {
             (mode.as_str(), path)
         }
         _ => {
-            eprintln!("usage: parse_profile parse|bare|ratio FILE|@page|@corpus|@docs [N]");
+            eprintln!(
+                "usage: parse_profile parse|bare|ratio FILE|@page|@corpus|@docs [N [STREAK]]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -113,9 +121,17 @@ fn main() -> ExitCode {
     };
     let warm = side(bare);
     if mode == "ratio" {
-        let (bare_ms, parse_ms, ratio) = ratio(n, side);
+        let streak = match args.get(3).map(|k| k.parse::<usize>()) {
+            None => 1,
+            Some(Ok(k)) => k,
+            Some(Err(e)) => {
+                eprintln!("STREAK must be a count: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let (bare_ms, parse_ms, ratio) = ratio(n, streak, side);
         println!(
-            "median of {n} pairs: bare {bare_ms:.3} ms, parse {parse_ms:.3} ms, parse/bare {ratio:.2}x"
+            "median of {n} pairs of {streak}: bare {bare_ms:.3} ms, parse {parse_ms:.3} ms, parse/bare {ratio:.2}x"
         );
         return ExitCode::SUCCESS;
     }
