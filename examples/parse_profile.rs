@@ -67,6 +67,18 @@ fn ratio(n: usize, streak: usize, side: impl Fn(bool) -> usize) -> (f64, f64, f6
     (median(&|p| p.0), median(&|p| p.1), median(&|p| p.1 / p.0))
 }
 
+/// The count argument at `index` (1 when absent), or the exit code after saying what is wrong.
+fn count_arg(args: &[String], index: usize, name: &str) -> Result<usize, ExitCode> {
+    match args.get(index).map(|n| n.parse::<usize>()) {
+        None => Ok(1),
+        Some(Ok(n)) => Ok(n),
+        Some(Err(e)) => {
+            eprintln!("{name} must be a count: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, path) = match args.as_slice() {
@@ -81,13 +93,9 @@ fn main() -> ExitCode {
         }
     };
     let bare = mode == "bare";
-    let n = match args.get(2).map(|n| n.parse::<usize>()) {
-        None => 1,
-        Some(Ok(n)) => n,
-        Some(Err(e)) => {
-            eprintln!("N must be a count: {e}");
-            return ExitCode::from(2);
-        }
+    let n = match count_arg(&args, 2, "N") {
+        Ok(n) => n,
+        Err(code) => return code,
     };
     let missing_corpus = || {
         eprintln!("the shared corpus (../shared/corpus) is not beside this checkout");
@@ -121,13 +129,9 @@ fn main() -> ExitCode {
     };
     let warm = side(bare);
     if mode == "ratio" {
-        let streak = match args.get(3).map(|k| k.parse::<usize>()) {
-            None => 1,
-            Some(Ok(k)) => k,
-            Some(Err(e)) => {
-                eprintln!("STREAK must be a count: {e}");
-                return ExitCode::from(2);
-            }
+        let streak = match count_arg(&args, 3, "STREAK") {
+            Ok(k) => k,
+            Err(code) => return code,
         };
         let (bare_ms, parse_ms, ratio) = ratio(n, streak, side);
         println!(

@@ -309,8 +309,8 @@ impl Stacks {
 
 /// A document's lists, emptied, kept from one parse for the next on the same thread: the App
 /// parses documents one after another, and each would otherwise allocate, grow and free the
-/// same dozen lists (a third of a corpus document's allocations, and the largest ones). Link
-/// targets borrow the text and are not kept.
+/// same dozen lists, the largest allocations of a parse. Link targets borrow the text and are
+/// not kept.
 #[derive(Default)]
 struct Spare {
     blocks: Vec<Block>,
@@ -324,9 +324,31 @@ struct Spare {
     stacks: Stacks,
 }
 
-/// Lists are kept only after documents up to this size, so that a thread holds at most a few
-/// MiB between parses however large a document it once read.
-const SPARE_KEPT_UP_TO: usize = 1 << 20;
+impl Spare {
+    /// The memory the lists hold.
+    fn bytes(&self) -> usize {
+        fn of<T>(list: &Vec<T>) -> usize {
+            list.capacity() * std::mem::size_of::<T>()
+        }
+        of(&self.blocks)
+            + of(&self.headings)
+            + of(&self.cells)
+            + self.text.capacity()
+            + of(&self.strong)
+            + of(&self.struck)
+            + of(&self.breaks)
+            + of(&self.marks)
+            + of(&self.stacks.frames)
+            + of(&self.stacks.items)
+            + of(&self.stacks.strong_open)
+            + of(&self.stacks.struck_open)
+    }
+}
+
+/// The most memory a thread keeps between parses: the lists of a larger document (the generated
+/// 2 MiB bench page, or a short one of many empty lines, for which the block list is reserved by
+/// the line) are freed as before.
+const SPARE_BYTES: usize = 4 << 20;
 
 thread_local! {
     static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
@@ -335,9 +357,6 @@ thread_local! {
 impl Doc<'_> {
     /// Hands the document's lists, emptied, to the next `walk` on this thread.
     pub(crate) fn recycle(self) {
-        if self.store.text.capacity() > SPARE_KEPT_UP_TO {
-            return;
-        }
         let Doc {
             mut blocks,
             mut headings,
@@ -374,6 +393,9 @@ impl Doc<'_> {
             marks,
             stacks,
         };
+        if spare.bytes() > SPARE_BYTES {
+            return;
+        }
         // A thread being torn down has no next parse to keep them for.
         let _ = SPARE.try_with(|s| s.set(Some(spare)));
     }
@@ -1048,6 +1070,33 @@ impl<'a> Walker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The memory this thread keeps for the next walk, if it keeps any.
+    fn spare_bytes() -> Option<usize> {
+        let spare = SPARE.with(|s| s.take());
+        let bytes = spare.as_ref().map(Spare::bytes);
+        SPARE.with(|s| s.set(spare));
+        bytes
+    }
+
+    #[test]
+    fn a_thread_keeps_a_small_documents_lists_and_frees_a_large_ones() {
+        let options = crate::postmortem::markdown_options();
+        walk(
+            "# Title\n\n- one **bold** item\n- [two](https://example.com)\n",
+            options,
+        )
+        .recycle();
+        let kept = spare_bytes().expect("a small document's lists are kept");
+        assert!(kept > 0 && kept <= SPARE_BYTES, "{kept}");
+        // The block list is reserved by the line: 300,000 empty lines reserve more than
+        // SPARE_BYTES of it although the text is small.
+        let blank = "\n".repeat(300_000);
+        let doc = walk(&blank, options);
+        assert!(doc.blocks.capacity() * std::mem::size_of::<Block>() > SPARE_BYTES);
+        doc.recycle();
+        assert_eq!(spare_bytes(), None);
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
