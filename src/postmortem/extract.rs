@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use super::blocks::{Doc, Inline, Kind};
+use super::blocks::{Block, Doc, Inline, Kind};
 use super::fields::{self, Derived};
 use super::sections::{self, Class, Sections};
 use super::tables::{self, Columns};
@@ -105,6 +105,17 @@ pub(crate) fn follow_ups(source: &str, doc: &Doc, secs: &Sections) -> Vec<Follow
 /// with an action column, or a bold "**Review actions**:" label. Without any, lines are judged
 /// one by one (a wiki page of flat bullets).
 fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
+    // Content in an action section settles it, whatever comes before: asked first, it spares
+    // reading the bold labels of every block above the section (most of a document), which
+    // the extraction reads again anyway.
+    let in_action_section = |(i, b): (usize, &Block)| {
+        !b.quoted
+            && !matches!(b.kind, Kind::Heading { .. })
+            && secs.sections[secs.of_block[i]].class == Class::Action
+    };
+    if doc.blocks.iter().enumerate().any(in_action_section) {
+        return true;
+    }
     doc.blocks.iter().enumerate().any(|(i, b)| {
         if b.quoted {
             return false;
