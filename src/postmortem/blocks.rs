@@ -325,6 +325,18 @@ struct Spare {
 }
 
 impl Spare {
+    fn clear(&mut self) {
+        self.blocks.clear();
+        self.headings.clear();
+        self.cells.clear();
+        self.text.clear();
+        self.strong.clear();
+        self.struck.clear();
+        self.breaks.clear();
+        self.marks.clear();
+        self.stacks.clear();
+    }
+
     /// The memory the lists hold.
     fn bytes(&self) -> usize {
         fn of<T>(list: &Vec<T>) -> usize {
@@ -358,31 +370,22 @@ impl Doc<'_> {
     /// Hands the document's lists, emptied, to the next `walk` on this thread.
     pub(crate) fn recycle(self) {
         let Doc {
-            mut blocks,
-            mut headings,
-            mut cells,
+            blocks,
+            headings,
+            cells,
             store,
-            mut stacks,
+            stacks,
             ..
         } = self;
         let Store {
-            mut text,
-            mut strong,
-            mut struck,
-            mut breaks,
-            mut marks,
+            text,
+            strong,
+            struck,
+            breaks,
+            marks,
             ..
         } = store;
-        blocks.clear();
-        headings.clear();
-        cells.clear();
-        text.clear();
-        strong.clear();
-        struck.clear();
-        breaks.clear();
-        marks.clear();
-        stacks.clear();
-        let spare = Spare {
+        let mut spare = Spare {
             blocks,
             headings,
             cells,
@@ -396,6 +399,7 @@ impl Doc<'_> {
         if spare.bytes() > SPARE_BYTES {
             return;
         }
+        spare.clear();
         // A thread being torn down has no next parse to keep them for.
         let _ = SPARE.try_with(|s| s.set(Some(spare)));
     }

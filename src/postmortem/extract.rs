@@ -116,26 +116,24 @@ fn has_action_content(doc: &Doc, secs: &Sections) -> bool {
     if doc.blocks.iter().enumerate().any(in_action_section) {
         return true;
     }
+    // Outside action sections: a table with an action column, or a bold action label.
     doc.blocks.iter().enumerate().any(|(i, b)| {
         if b.quoted {
             return false;
         }
-        let class = secs.sections[secs.of_block[i]].class;
         match &b.kind {
             Kind::Heading { .. } => false,
             Kind::TableRow { header, .. } => {
-                class == Class::Action
-                    || (*header
-                        && !matches!(class, Class::NonAction | Class::Timeline)
-                        && tables::columns(&doc.cells(b)).explicit)
+                *header
+                    && !matches!(
+                        secs.sections[secs.of_block[i]].class,
+                        Class::NonAction | Class::Timeline
+                    )
+                    && tables::columns(&doc.cells(b)).explicit
             }
-            Kind::Paragraph | Kind::Item { .. } => {
-                class == Class::Action
-                    || (matches!(b.kind, Kind::Item { .. })
-                        && label_class(&doc.inline(b)) == Some(Class::Action))
-                    || (b.kind == Kind::Paragraph
-                        && b.container().is_none()
-                        && paragraph_label(&doc.inline(b)) == Some(Class::Action))
+            Kind::Item { .. } => label_class(&doc.inline(b)) == Some(Class::Action),
+            Kind::Paragraph => {
+                b.container().is_none() && paragraph_label(&doc.inline(b)) == Some(Class::Action)
             }
         }
     })
