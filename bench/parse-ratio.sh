@@ -18,6 +18,7 @@
 #   bench/parse-ratio.sh                      # ROUNDS=3, STREAK=10, PAGE_PAIRS=20, CORPUS_PAIRS=100
 #   ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh
 #   CACHE=1 bench/parse-ratio.sh
+#   STAGES=1 ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh   # what each step adds in time
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${ROUNDS:-3}
@@ -43,6 +44,18 @@ for input in "${inputs[@]}"; do
     echo "  ${input#@}: $("$profile" ratio "$input" "$pairs" "$streak")"
   done
 done
+
+# With STAGES=1, what each step of the parse adds in time (`parse_profile stages`): a step whose
+# code and tables go cold on every document shows here, not in the instruction counts.
+if [ "${STAGES:-0}" = 1 ]; then
+  echo "after each step (parse_profile stages INPUT N $streak)"
+  for input in "${inputs[@]}"; do
+    pairs=$page_pairs
+    [ "$input" != @page ] && pairs=$corpus_pairs
+    echo "  ${input#@}:"
+    "$profile" stages "$input" "$pairs" "$streak" | sed -n 's/^  /    /p'
+  done
+fi
 
 if [ "${INSTRUCTIONS:-1}" = 0 ]; then
   exit 0

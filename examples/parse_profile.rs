@@ -6,6 +6,11 @@
 //! whose speed drifts from minute to minute, pairs taken side by side keep the drift out of the
 //! ratio.
 //!
+//! `stages FILE [N [STREAK]]` does the same for the parse cut after each of its steps (the walk,
+//! then sections, follow-ups, timeline, time to resolve; `postmortem::parse_until`): what each
+//! step adds to the ratio in time, including the cache misses it pays on every document, which
+//! instruction counts do not show.
+//!
 //! FILE `@page`, `@corpus` and `@docs` stand for the benchmark's own inputs
 //! (`benches/support/inputs.rs`): the generated 2 MiB page, the shared corpus joined, and the
 //! corpus parsed document by document (one run parses each of them once).
@@ -13,7 +18,7 @@
 
 use std::process::ExitCode;
 
-use postmortem_bot::postmortem::{markdown_options, parse};
+use postmortem_bot::postmortem::{Stage, markdown_options, parse, parse_until};
 
 #[path = "../benches/support/inputs.rs"]
 mod inputs;
@@ -82,12 +87,12 @@ fn count_arg(args: &[String], index: usize, name: &str) -> Result<usize, ExitCod
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, path) = match args.as_slice() {
-        [mode, path, ..] if ["bare", "parse", "ratio"].contains(&mode.as_str()) => {
+        [mode, path, ..] if ["bare", "parse", "ratio", "stages"].contains(&mode.as_str()) => {
             (mode.as_str(), path)
         }
         _ => {
             eprintln!(
-                "usage: parse_profile parse|bare|ratio FILE|@page|@corpus|@docs [N [STREAK]]"
+                "usage: parse_profile parse|bare|ratio|stages FILE|@page|@corpus|@docs [N [STREAK]]"
             );
             return ExitCode::from(2);
         }
@@ -128,11 +133,33 @@ fn main() -> ExitCode {
         None => run_documents(bare, &docs),
     };
     let warm = side(bare);
+    let streak = match count_arg(&args, 3, "STREAK") {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    if mode == "stages" {
+        println!("parse/bare after each step, medians of {n} pairs of {streak}:");
+        for stage in Stage::ALL {
+            let (_, _, ratio) = ratio(n, streak, |bare| {
+                let until = |text: &str| {
+                    if bare {
+                        run(true, text)
+                    } else {
+                        parse_until(std::hint::black_box(text), stage)
+                    }
+                };
+                match one_text {
+                    Some(text) => until(text),
+                    None => docs.iter().map(|d| until(d)).sum(),
+                }
+            });
+            println!("  {stage:?}: {ratio:.2}x");
+        }
+        let (_, _, whole) = ratio(n, streak, side);
+        println!("  parse: {whole:.2}x");
+        return ExitCode::SUCCESS;
+    }
     if mode == "ratio" {
-        let streak = match count_arg(&args, 3, "STREAK") {
-            Ok(k) => k,
-            Err(code) => return code,
-        };
         let (bare_ms, parse_ms, ratio) = ratio(n, streak, side);
         println!(
             "median of {n} pairs of {streak}: bare {bare_ms:.3} ms, parse {parse_ms:.3} ms, parse/bare {ratio:.2}x"

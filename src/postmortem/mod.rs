@@ -217,6 +217,54 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
     }
 }
 
+/// The steps of `parse` in its order, for timing each one's share (`examples/parse_profile.rs`,
+/// mode `stages`): instruction counts miss what a step pays in cache misses, its code and
+/// tables cold again after the walk of every document.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    Walk,
+    Sections,
+    FollowUps,
+    Timeline,
+    TimeToResolve,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::Walk,
+        Stage::Sections,
+        Stage::FollowUps,
+        Stage::Timeline,
+        Stage::TimeToResolve,
+    ];
+}
+
+/// Runs `parse`'s steps up to and including `last` and drops what they made; a count of it, so
+/// that nothing is optimized away.
+#[doc(hidden)]
+pub fn parse_until(text: &str, last: Stage) -> usize {
+    let doc = blocks::walk(text, markdown_options());
+    let mut made = doc.blocks.len();
+    if last >= Stage::Sections {
+        let secs = sections::build(&doc);
+        made += secs.sections.len();
+        if last >= Stage::FollowUps {
+            made += extract::follow_ups(text, &doc, &secs).len();
+        }
+        if last >= Stage::Timeline {
+            let (timeline, instants) = timeline::extract(&doc, &secs);
+            made += timeline.len();
+            if last >= Stage::TimeToResolve {
+                made +=
+                    usize::from(timeline::time_to_resolve(&doc, &timeline, &instants).is_some());
+            }
+        }
+    }
+    doc.recycle();
+    made
+}
+
 /// Parses raw bytes, reading invalid UTF-8 lossily.
 pub fn parse_bytes(bytes: &[u8]) -> PostMortem {
     parse(&String::from_utf8_lossy(bytes))
@@ -251,6 +299,21 @@ mod tests {
             }
         }
         assert!(alone.iter().all(|p| !p.follow_ups.is_empty()));
+    }
+
+    /// Each stage `parse_until` adds runs the step `parse` runs: what it adds to the count is
+    /// what that step gives the document's reading.
+    #[test]
+    fn each_stage_adds_its_steps_reading() {
+        let text = "# Queue outage\n\n## Timeline\n\n- 10:02 outage detected by alerts\n- 10:40 service restored\n\n## Action items\n\n- [ ] Alert on queue depth @ana\n- [x] Add a runbook for the failover\n";
+        let reading = parse(text);
+        assert_eq!(reading.follow_ups.len(), 2);
+        assert_eq!(reading.timeline.len(), 2);
+        assert_eq!(reading.figures.time_to_resolve_minutes, Some(38));
+        let counts: Vec<usize> = Stage::ALL.iter().map(|&s| parse_until(text, s)).collect();
+        let added: Vec<usize> = counts.windows(2).map(|w| w[1] - w[0]).collect();
+        // Sections: the root and one per heading.
+        assert_eq!(added, [4, 2, 2, 1], "{counts:?}");
     }
 
     proptest::proptest! {
