@@ -217,9 +217,9 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
     }
 }
 
-/// The steps of `parse` in the order it runs them, for timing each one's share (`examples/parse_profile.rs`,
-/// mode `stages`): instruction counts miss what a step pays in cache misses, its code and
-/// tables cold again after the walk of every document.
+/// The steps of `parse` in the order it runs them, for timing each one's share
+/// (`examples/parse_profile.rs`, mode `stages`): instruction counts miss what a step pays in
+/// cache misses, its code and tables cold again after the walk of every document.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
