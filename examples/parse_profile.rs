@@ -140,18 +140,12 @@ fn main() -> ExitCode {
     if mode == "stages" {
         println!("parse/bare after each step, medians of {n} pairs of {streak}:");
         for stage in Stage::ALL {
-            let (_, _, ratio) = ratio(n, streak, |bare| {
-                let until = |text: &str| {
-                    if bare {
-                        run(true, text)
-                    } else {
-                        parse_until(std::hint::black_box(text), stage)
-                    }
-                };
-                match one_text {
-                    Some(text) => until(text),
-                    None => docs.iter().map(|d| until(d)).sum(),
-                }
+            let until = |text: &str| parse_until(std::hint::black_box(text), stage);
+            let (_, _, ratio) = ratio(n, streak, |bare| match (bare, one_text) {
+                // The bare side exactly as `ratio` times it.
+                (true, _) => side(true),
+                (false, Some(text)) => until(text),
+                (false, None) => docs.iter().map(|d| until(d)).sum(),
             });
             println!("  {stage:?}: {ratio:.2}x");
         }

@@ -305,6 +305,19 @@ impl Stacks {
         self.strong_open.clear();
         self.struck_open.clear();
     }
+
+    /// The memory the stacks hold.
+    fn bytes(&self) -> usize {
+        bytes_of(&self.frames)
+            + bytes_of(&self.items)
+            + bytes_of(&self.strong_open)
+            + bytes_of(&self.struck_open)
+    }
+}
+
+/// The memory a list holds (its capacity, used or not).
+fn bytes_of<T>(list: &Vec<T>) -> usize {
+    list.capacity() * std::mem::size_of::<T>()
 }
 
 /// A document's lists, emptied, kept from one parse for the next on the same thread: the App
@@ -339,21 +352,15 @@ impl Spare {
 
     /// The memory the lists hold.
     fn bytes(&self) -> usize {
-        fn of<T>(list: &Vec<T>) -> usize {
-            list.capacity() * std::mem::size_of::<T>()
-        }
-        of(&self.blocks)
-            + of(&self.headings)
-            + of(&self.cells)
+        bytes_of(&self.blocks)
+            + bytes_of(&self.headings)
+            + bytes_of(&self.cells)
             + self.text.capacity()
-            + of(&self.strong)
-            + of(&self.struck)
-            + of(&self.breaks)
-            + of(&self.marks)
-            + of(&self.stacks.frames)
-            + of(&self.stacks.items)
-            + of(&self.stacks.strong_open)
-            + of(&self.stacks.struck_open)
+            + bytes_of(&self.strong)
+            + bytes_of(&self.struck)
+            + bytes_of(&self.breaks)
+            + bytes_of(&self.marks)
+            + self.stacks.bytes()
     }
 }
 
