@@ -9,7 +9,8 @@
 //! `stages FILE [N [STREAK]]` does the same for the parse cut after each of its steps (the walk,
 //! then sections, follow-ups, timeline, time to resolve; `postmortem::parse_until`): what each
 //! step adds to the ratio in time, including the cache misses it pays on every document, which
-//! instruction counts do not show.
+//! instruction counts do not show. It needs `--features profiling` (see `Cargo.toml`): build it
+//! apart from the binary the other modes measure.
 //!
 //! FILE `@page`, `@corpus` and `@docs` stand for the benchmark's own inputs
 //! (`benches/support/inputs.rs`): the generated 2 MiB page, the shared corpus joined, and the
@@ -18,7 +19,7 @@
 
 use std::process::ExitCode;
 
-use postmortem_bot::postmortem::{Stage, markdown_options, parse, parse_until};
+use postmortem_bot::postmortem::{markdown_options, parse};
 
 #[path = "../benches/support/inputs.rs"]
 mod inputs;
@@ -70,6 +71,46 @@ fn ratio(n: usize, streak: usize, side: impl Fn(bool) -> usize) -> (f64, f64, f6
         v[v.len() / 2]
     };
     (median(&|p| p.0), median(&|p| p.1), median(&|p| p.1 / p.0))
+}
+
+/// The `stages` mode: the ratio after each step of the parse, then the whole parse's.
+#[cfg(feature = "profiling")]
+fn stages(
+    n: usize,
+    streak: usize,
+    docs: &[String],
+    one_text: Option<&str>,
+    side: impl Fn(bool) -> usize,
+) -> ExitCode {
+    use postmortem_bot::postmortem::{Stage, parse_until};
+    println!("parse/bare after each step, medians of {n} pairs of {streak}:");
+    for stage in Stage::ALL {
+        let until = |text: &str| parse_until(std::hint::black_box(text), stage);
+        let (_, _, ratio) = ratio(n, streak, |bare| match (bare, one_text) {
+            // The bare side exactly as `ratio` times it.
+            (true, _) => side(true),
+            (false, Some(text)) => until(text),
+            (false, None) => docs.iter().map(|d| until(d)).sum(),
+        });
+        println!("  {stage:?}: {ratio:.2}x");
+    }
+    let (_, _, whole) = ratio(n, streak, side);
+    println!("  parse: {whole:.2}x");
+    ExitCode::SUCCESS
+}
+
+#[cfg(not(feature = "profiling"))]
+fn stages(
+    _: usize,
+    _: usize,
+    _: &[String],
+    _: Option<&str>,
+    _: impl Fn(bool) -> usize,
+) -> ExitCode {
+    eprintln!(
+        "stages needs the profiling feature: cargo build --release --features profiling --example parse_profile"
+    );
+    ExitCode::from(2)
 }
 
 /// The count argument at `index` (1 when absent), or the exit code after saying what is wrong.
@@ -138,20 +179,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     if mode == "stages" {
-        println!("parse/bare after each step, medians of {n} pairs of {streak}:");
-        for stage in Stage::ALL {
-            let until = |text: &str| parse_until(std::hint::black_box(text), stage);
-            let (_, _, ratio) = ratio(n, streak, |bare| match (bare, one_text) {
-                // The bare side exactly as `ratio` times it.
-                (true, _) => side(true),
-                (false, Some(text)) => until(text),
-                (false, None) => docs.iter().map(|d| until(d)).sum(),
-            });
-            println!("  {stage:?}: {ratio:.2}x");
-        }
-        let (_, _, whole) = ratio(n, streak, side);
-        println!("  parse: {whole:.2}x");
-        return ExitCode::SUCCESS;
+        return stages(n, streak, &docs, one_text, side);
     }
     if mode == "ratio" {
         let (bare_ms, parse_ms, ratio) = ratio(n, streak, side);

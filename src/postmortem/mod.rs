@@ -219,7 +219,9 @@ fn incidents(doc: &blocks::Doc) -> Vec<(usize, Option<Arc<str>>)> {
 
 /// The steps of `parse` in the order it runs them, for timing each one's share
 /// (`examples/parse_profile.rs`, mode `stages`): instruction counts miss what a step pays in
-/// cache misses, its code and tables cold again after the walk of every document.
+/// cache misses, its code and tables cold again after the walk of every document. Built with
+/// the `profiling` feature (and in unit tests) only: see `Cargo.toml`.
+#[cfg(any(test, feature = "profiling"))]
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
@@ -230,6 +232,7 @@ pub enum Stage {
     TimeToResolve,
 }
 
+#[cfg(any(test, feature = "profiling"))]
 impl Stage {
     pub const ALL: [Stage; 5] = [
         Stage::Walk,
@@ -242,6 +245,7 @@ impl Stage {
 
 /// Runs `parse`'s steps up to and including `last` and drops what they made; a count of it, so
 /// that nothing is optimized away.
+#[cfg(any(test, feature = "profiling"))]
 #[doc(hidden)]
 pub fn parse_until(text: &str, last: Stage) -> usize {
     let doc = blocks::walk(text, markdown_options());
