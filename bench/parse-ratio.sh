@@ -11,13 +11,17 @@
 #     build (skipped, with a notice, when valgrind is missing).
 # Criterion itself stays `cargo bench --bench parse`.
 #
-#   - with CACHE=1, instruction-cache misses as well (callgrind's cache simulation of a 32 KiB
-#     L1i): the code each side runs between two uses of the same code, which the instruction
-#     count does not show (the parse's per-item work runs through more code than fits).
+#   - with CACHE=1, instruction- and data-cache misses as well (callgrind's cache simulation of
+#     32 KiB L1i and L1d): the code each side runs between two uses of the same code, which the
+#     instruction count does not show (the parse's per-item work runs through more code than
+#     fits), and the data it reads again after it went cold (each pass over the block list);
+#   - with BRANCHES=1, mispredicted branches (callgrind's branch simulation): the parse's
+#     screens branch on the text they read, at 15-20 cycles a miss.
 #
 #   bench/parse-ratio.sh                      # ROUNDS=3, STREAK=10, PAGE_PAIRS=20, CORPUS_PAIRS=100
 #   ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh
 #   CACHE=1 bench/parse-ratio.sh
+#   CACHE=1 BRANCHES=1 ROUNDS=1 bench/parse-ratio.sh
 #   STAGES=1 ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh   # what each step adds in time
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,12 +80,16 @@ count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect='*measured_runs*' \
     "$profile" "$1" "$2" "$3" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-# Instruction-cache misses of the measured runs, by callgrind's cache simulation.
-misses() {
-  valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file=/dev/null \
-    --toggle-collect='*measured_runs*' "$profile" "$1" "$2" "$3" 2>&1 |
-    sed -n 's/.*I1  misses: *\([0-9,]*\).*/\1/p' | tr -d ,
+# A total callgrind's simulation prints for the measured runs: simulated OPTION LABEL SIDE INPUT
+# RUNS (LABEL as in its summary, "I1  misses" or "Mispredicts").
+simulated() {
+  valgrind --tool=callgrind "$1" --callgrind-out-file=/dev/null \
+    --toggle-collect='*measured_runs*' "$profile" "$3" "$4" "$5" 2>&1 |
+    sed -n "s/.*$2: *\([0-9,]*\).*/\1/p" | tr -d ,
 }
+i1_misses() { simulated --cache-sim=yes 'I1  misses' "$@"; }
+d1_misses() { simulated --cache-sim=yes 'D1  misses' "$@"; }
+mispredicts() { simulated --branch-sim=yes 'Mispredicts' "$@"; }
 # Both sides of every input by MEASURE, per run: MEASURE PAGE_RUNS CORPUS_RUNS SCALE UNIT.
 per_run() {
   local measure=$1 scale=$4 unit=$5 runs bare full
@@ -99,5 +107,11 @@ echo "instructions (callgrind, measured runs only)"
 per_run count 2 10 1e6 M
 if [ "${CACHE:-0}" = 1 ]; then
   echo "instruction-cache misses (callgrind --cache-sim, measured runs only)"
-  per_run misses 1 3 1e3 K
+  per_run i1_misses 1 3 1e3 K
+  echo "data-cache misses (the same simulation)"
+  per_run d1_misses 1 3 1e3 K
+fi
+if [ "${BRANCHES:-0}" = 1 ]; then
+  echo "mispredicted branches (callgrind --branch-sim, measured runs only)"
+  per_run mispredicts 1 3 1e3 K
 fi
