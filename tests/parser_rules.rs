@@ -486,6 +486,22 @@ fn bold_action_label_paragraph_opens_an_action_list() {
     );
 }
 
+/// A stated time to resolve wins over any other stated figure wherever each stands, and the
+/// first one stated wins over later ones (the search stops at it).
+#[test]
+fn the_first_stated_time_to_resolve_settles_the_figure() {
+    let pm = parse(
+        "# Outage\n\nDuration: 3 hours\n\n- **Time to resolve**: 1h 10m\n\n## Timeline\n\n- 10:00 outage detected\n- 14:00 resolved\n\nTime to resolution: 9 hours, by the later count.\n",
+    );
+    assert_eq!(pm.figures.time_to_resolve_minutes, Some(70));
+    let other_only = parse("# Outage\n\nDuration: 3 hours\n\nDuration: 5 hours\n");
+    assert_eq!(other_only.figures.time_to_resolve_minutes, Some(180));
+    let timeline_first = parse(
+        "# Outage\n\n## Timeline\n\n- 10:00 outage detected\n- 10:45 service restored\n\nDuration: 3 hours\n",
+    );
+    assert_eq!(timeline_first.figures.time_to_resolve_minutes, Some(45));
+}
+
 #[test]
 fn stated_figures_are_read_in_title_and_upper_case() {
     let title_case = parse("# Outage\n\n**Time To Repair**: 2h 5m\n");

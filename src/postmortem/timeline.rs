@@ -371,18 +371,22 @@ pub(crate) fn time_to_resolve(
 ) -> Option<i64> {
     let mut stated_resolve = None;
     let mut stated_other = None;
-    // One scan of all text for the words a stated figure needs, instead of three per block.
-    let hits: Vec<(usize, usize)> = STATED_WORDS
-        .find_iter(doc.all_text())
-        .map(|m| (m.start(), m.end()))
-        .collect();
+    // The words a stated figure needs, searched for in all text as the blocks ask, instead of
+    // three searches per block; not past the first time to resolve, which settles the figure.
+    let all_text = doc.all_text();
+    let mut hits_ahead = HitCursor::new(|at| {
+        // A search of the text from `at` on: the needles are plain words, which read the
+        // same whatever comes before them. Through `find_iter`: as a second caller of
+        // `Regex::find`, this search stopped it being inlined into `Twin::find`.
+        let m = STATED_WORDS.find_iter(all_text.get(at..)?).next()?;
+        Some((at + m.start(), at + m.end()))
+    });
     // Most documents state no figure: then no block needs a look.
-    let blocks = if hits.is_empty() {
+    let blocks = if hits_ahead.none_ahead() {
         &[][..]
     } else {
         &doc.blocks[..]
     };
-    let mut hits_ahead = HitCursor::new(&hits);
     for block in blocks {
         if !hits_ahead.any_within(doc.text_range(block)) {
             continue;
@@ -392,14 +396,22 @@ pub(crate) fn time_to_resolve(
             continue;
         }
         for c in STATED.captures_iter(text) {
-            let label = c.get(1).map_or("", |m| m.as_str()).to_ascii_lowercase();
+            let resolve = c.get(1).is_some_and(|m| {
+                m.as_str()
+                    .as_bytes()
+                    .windows(5)
+                    .any(|w| w.eq_ignore_ascii_case(b"resol"))
+            });
             if let Some(minutes) = c.name("dur").and_then(|m| duration_minutes(m.as_str())) {
-                if label.contains("resol") {
+                if resolve {
                     stated_resolve.get_or_insert(minutes);
                 } else {
                     stated_other.get_or_insert(minutes);
                 }
             }
+        }
+        if stated_resolve.is_some() {
+            break;
         }
     }
     if stated_resolve.is_some() {
@@ -436,47 +448,47 @@ static STATED_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("ime to|ime To|IME TO|duration|Duration|DURATION").expect("stated words regex")
 });
 
-/// Answers whether one of the sorted, non-overlapping `hits` lies wholly inside a range, for
-/// ranges asked mostly in ascending order (blocks' texts sit in the text arena in document
-/// order): the first hit at or after the range start is found by stepping on from the last one,
-/// not by a binary search per block; a range starting further back searches. Only that hit can
-/// lie inside: every later one ends later.
-struct HitCursor<'h> {
-    hits: &'h [(usize, usize)],
-    /// The first hit starting at or after `start`.
-    next: usize,
+/// Answers whether an occurrence of a needle lies wholly inside a range, for ranges asked in
+/// ascending order (blocks' texts sit in the text arena in document order), searching only as
+/// far as asked: `find_at(at)` gives the first occurrence starting at or after `at` (occurrences
+/// never overlap). The first occurrence at or after the last range's start is kept; a later
+/// range searches again from its own start only when that occurrence lies before it, so
+/// ascending ranges read the text once, and a caller that stops early reads no further. Only
+/// that occurrence can lie inside: every later one ends later.
+struct HitCursor<F> {
+    find_at: F,
+    /// The first occurrence starting at or after `start`.
+    next: Option<(usize, usize)>,
     start: usize,
 }
 
-impl<'h> HitCursor<'h> {
-    fn new(hits: &'h [(usize, usize)]) -> HitCursor<'h> {
+impl<F: FnMut(usize) -> Option<(usize, usize)>> HitCursor<F> {
+    fn new(mut find_at: F) -> HitCursor<F> {
+        let next = find_at(0);
         HitCursor {
-            hits,
-            next: 0,
+            find_at,
+            next,
             start: 0,
         }
     }
 
     fn any_within(&mut self, range: std::ops::Range<usize>) -> bool {
         if range.is_empty() {
-            // A hit is never empty, so none lies inside.
+            // An occurrence is never empty, so none lies inside.
             return false;
         }
-        if range.start < self.start {
-            self.next = self.hits.partition_point(|&(s, _)| s < range.start);
-        } else {
-            while self
-                .hits
-                .get(self.next)
-                .is_some_and(|&(s, _)| s < range.start)
-            {
-                self.next += 1;
-            }
+        // A range further back (blocks never give one: their texts lie in document order)
+        // searches again from its start, as does one past the kept occurrence.
+        if range.start < self.start || self.next.is_some_and(|(s, _)| s < range.start) {
+            self.next = (self.find_at)(range.start);
         }
         self.start = range.start;
-        self.hits
-            .get(self.next)
-            .is_some_and(|&(_, e)| e <= range.end)
+        self.next.is_some_and(|(_, e)| e <= range.end)
+    }
+
+    /// No occurrence starts at or after the last range's start (at first, none at all).
+    fn none_ahead(&self) -> bool {
+        self.next.is_none()
     }
 }
 
@@ -574,16 +586,26 @@ mod tests {
                 hits.push((at, at + len));
                 at += len;
             }
-            let mut cursor = HitCursor::new(&hits);
+            let mut cursor = HitCursor::new(|at| hits.iter().copied().find(|&(s, _)| s >= at));
             for (start, len) in ranges {
                 let range = start..start + len;
+                let inside = cursor.any_within(range.clone());
                 proptest::prop_assert_eq!(
-                    cursor.any_within(range.clone()),
+                    inside,
                     hits.iter().any(|&(s, e)| s >= range.start && e <= range.end),
                     "{:?} in {:?}",
                     range,
                     hits
                 );
+                if !range.is_empty() {
+                    proptest::prop_assert_eq!(
+                        cursor.none_ahead(),
+                        hits.iter().all(|&(s, _)| s < range.start),
+                        "{:?} in {:?}",
+                        range,
+                        hits
+                    );
+                }
             }
         }
     }
