@@ -23,6 +23,7 @@
 #   CACHE=1 bench/parse-ratio.sh
 #   CACHE=1 BRANCHES=1 ROUNDS=1 bench/parse-ratio.sh
 #   STAGES=1 ROUNDS=1 INSTRUCTIONS=0 bench/parse-ratio.sh   # what each step adds in time
+#   ALIGN=1 bench/parse-ratio.sh              # code placement pinned, to compare two builds
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${ROUNDS:-3}
@@ -30,8 +31,20 @@ streak=${STREAK:-10}
 page_pairs=${PAGE_PAIRS:-20}
 corpus_pairs=${CORPUS_PAIRS:-100}
 
-cargo build --release --example parse_profile --manifest-path "$here/Cargo.toml" >&2
-profile=${CARGO_TARGET_DIR:-$here/target}/release/examples/parse_profile
+# With ALIGN=1, the harness built with every function, and every block not entered by falling
+# through (loop heads, jump targets), aligned to 64 bytes, in a target directory of its own.
+# Unaligned, the bare walk, the same pulldown-cmark code in every build, ran 6% faster in one
+# build of the harness than in another whose parser differed in one function (code placement),
+# which moved the ratio by as much as the change could; aligned, the two builds' bare walks
+# agreed within 1%. For comparing builds only: the App and the benchmark are built unaligned.
+target=${CARGO_TARGET_DIR:-$here/target}
+if [ "${ALIGN:-0}" = 1 ]; then
+  target=$target/aligned
+  export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C llvm-args=-align-all-functions=6 -C llvm-args=-align-all-nofallthru-blocks=6"
+fi
+cargo build --release --example parse_profile --manifest-path "$here/Cargo.toml" \
+  --target-dir "$target" >&2
+profile=$target/release/examples/parse_profile
 
 inputs=(@page)
 if "$profile" bare @corpus 0 >/dev/null 2>&1; then
@@ -54,7 +67,7 @@ done
 # It needs the `profiling` feature, which changes how `parse` is compiled: a build of its own,
 # in a target directory of its own, leaves the binary measured above and below as it was.
 if [ "${STAGES:-0}" = 1 ]; then
-  staged_target=${CARGO_TARGET_DIR:-$here/target}/profiling
+  staged_target=$target/profiling
   cargo build --release --features profiling --example parse_profile \
     --manifest-path "$here/Cargo.toml" --target-dir "$staged_target" >&2
   echo "after each step (parse_profile stages INPUT N $streak; the profiling build)"
