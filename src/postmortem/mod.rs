@@ -1,5 +1,6 @@
 //! Pure: Markdown text → `PostMortem` (follow-ups, timeline, figures). No I/O, no GitHub types.
 
+mod anchored_set;
 mod blocks;
 mod extract;
 mod fields;

@@ -103,7 +103,10 @@ const VOCABULARIES: usize = 5;
 
 /// All vocabularies in one set, so a heading is scanned once. A new alternative in any of them
 /// needs its word in `VOCABULARY_KEYS` and a phrase in `vocabulary_screen_passes_every_match`.
-static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| {
+static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| TwinSet::new(&vocabulary_patterns()));
+
+/// The patterns of `VOCABULARY`, in their order.
+fn vocabulary_patterns() -> [String; VOCABULARIES] {
     let patterns: [&str; VOCABULARIES] = [
         NOT_ACTION_WORDS.as_str(),
         ACTION.as_str(),
@@ -111,9 +114,10 @@ static VOCABULARY: LazyLock<TwinSet> = LazyLock::new(|| {
         LESSONS.as_str(),
         NON_ACTION.as_str(),
     ];
-    // ASCII word boundaries keep the whole set on the fast DFA path.
-    TwinSet::new(&patterns.map(|p| p.replace(r"\b", r"(?-u:\b)")))
-});
+    // ASCII word boundaries keep the whole set on the fast DFA path, and let it be searched
+    // from word starts only (see `TwinSet`).
+    patterns.map(|p| p.replace(r"\b", r"(?-u:\b)"))
+}
 
 /// Every match of every vocabulary holds one of these words at a word start, so text without
 /// one matches none (most bold labels: "**Alert on lag**"). An alternative whose every match
@@ -465,6 +469,83 @@ mod tests {
                         assert!(VOCABULARY_KEYS.any_in(h), "{h:?}");
                     }
                 }
+            }
+        }
+    }
+
+    /// The vocabulary as one regex set searched over the whole text, as it was read before the
+    /// word-start searches.
+    static REFERENCE: LazyLock<crate::postmortem::twin::RegexSetReference> =
+        LazyLock::new(|| crate::postmortem::twin::RegexSetReference::new(&vocabulary_patterns()));
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The set searched from each word start finds what one search of the whole heading
+        /// finds, on headings made of vocabulary words, their parts and near misses.
+        #[test]
+        fn word_start_searches_agree_with_a_whole_text_search(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "action", "actions", "items", "item", "taken", "response", "what",
+                        "went", "well", "we're", "we’re", "we", "are", "doing", "follow", "ups",
+                        "up", "next", "steps", "'s", "’s", "root", "cause", "causes", "rootcause",
+                        "analysis", "time", "line", "timeline", "lessons", "learned", "post",
+                        "mortem", "lead", "impact", "impactful", "summary", "incident", "to",
+                        "dos", "do", "sign", "offs", "key", "events", "five", "whys", "could",
+                        "have", "gone", "changes", "making", "mak", "prevent", "preventing",
+                        "this", "didn't", "didn’t", "work", "\u{212A}ey", "ſummary", "é", "x1",
+                        "_a", "2024", "ACTION", "Items", "WHAT", "Sign", "acknowledgments",
+                    ]),
+                    proptest::sample::select(vec![
+                        " ", " ", " ", "", "-", "_", "’", "'", ": ", " (", "é", "1", "\t", "/",
+                        "\u{212A}", "\n", "  ", " - ", "\u{a0}",
+                    ]),
+                ),
+                0..7,
+            )
+        ) {
+            let heading: String = parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect();
+            proptest::prop_assert_eq!(
+                VOCABULARY.first_match(&heading),
+                REFERENCE.first_match(&heading),
+                "{:?}",
+                heading
+            );
+        }
+    }
+
+    /// Every phrase of the vocabulary screen test, in several cases and settings, reads as the
+    /// whole-text search reads it.
+    #[test]
+    fn word_start_searches_agree_on_the_vocabulary_phrases() {
+        let source = include_str!("sections.rs");
+        let phrases: Vec<&str> = source
+            .split("let phrases = [")
+            .nth(1)
+            .and_then(|rest| rest.split("];").next())
+            .map(|list| {
+                list.lines()
+                    .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\","))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(phrases.len() > 50, "{}", phrases.len());
+        for phrase in phrases {
+            for text in [
+                phrase.to_string(),
+                phrase.to_uppercase(),
+                format!("1. {phrase}:"),
+                format!("Our {phrase} (draft)"),
+                format!("x{phrase}"),
+                format!("{phrase}s and more"),
+                format!("é{phrase}"),
+            ] {
+                assert_eq!(
+                    VOCABULARY.first_match(&text),
+                    REFERENCE.first_match(&text),
+                    "{text:?}"
+                );
             }
         }
     }

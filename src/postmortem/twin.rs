@@ -13,6 +13,8 @@ use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind, PatternSet, meta};
 
+use super::anchored_set::AnchoredSet;
+
 /// A non-ASCII character that Unicode `\w` or `\s` matches.
 static NON_ASCII_WORD_OR_SPACE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[[\w\s]&&[^\x00-\x7F]]").expect("non-ASCII class regex"));
@@ -107,9 +109,11 @@ impl Twin {
 }
 
 /// A regex set and its ASCII twin, asked which of its patterns comes first among those that match.
+/// The twin is searched from each word start through a table of its own (`AnchoredSet`), which
+/// needs every match of every pattern to open at an ASCII word start (checked when it is built).
 pub(crate) struct TwinSet {
     full: meta::Regex,
-    ascii: meta::Regex,
+    ascii: AnchoredSet,
 }
 
 /// The most patterns a `TwinSet` holds (the size of the reused set of matched patterns).
@@ -139,31 +143,60 @@ fn build_set<P: AsRef<str>>(patterns: &[P]) -> meta::Regex {
 }
 
 impl TwinSet {
+    /// Panics on an invalid pattern, or on one some match of which could open elsewhere than at
+    /// an ASCII word start.
     pub(crate) fn new(patterns: &[String]) -> TwinSet {
         assert!(patterns.len() <= MAX_SET_PATTERNS, "too many set patterns");
         let ascii: Vec<String> = patterns.iter().map(|p| ascii_pattern(p)).collect();
         TwinSet {
             full: build_set(patterns),
-            ascii: build_set(&ascii),
-        }
-    }
-
-    fn pick(&self, haystack: &str) -> &meta::Regex {
-        if twin_applies(haystack) {
-            &self.ascii
-        } else {
-            &self.full
+            ascii: AnchoredSet::new(&ascii),
         }
     }
 
     /// The index of the first pattern, in the order given, that matches somewhere in `haystack`.
     pub(crate) fn first_match(&self, haystack: &str) -> Option<usize> {
-        let set = self.pick(haystack);
+        if twin_applies(haystack) {
+            let matched = self.ascii.matched(haystack.as_bytes());
+            return (matched != 0).then(|| matched.trailing_zeros() as usize);
+        }
         FOUND.with_borrow_mut(|found| {
             found.clear();
-            set.which_overlapping_matches(&Input::new(haystack), found);
+            self.full
+                .which_overlapping_matches(&Input::new(haystack), found);
             found.iter().next().map(|id| id.as_usize())
         })
+    }
+}
+
+/// The set as it was searched before `AnchoredSet`: a regex set of the patterns (and one of their
+/// ASCII twins), asked which patterns match in one unanchored search of the whole text. What the
+/// word-start searches must agree with.
+#[cfg(test)]
+pub(crate) struct RegexSetReference {
+    full: meta::Regex,
+    ascii: meta::Regex,
+}
+
+#[cfg(test)]
+impl RegexSetReference {
+    pub(crate) fn new(patterns: &[String]) -> RegexSetReference {
+        let ascii: Vec<String> = patterns.iter().map(|p| ascii_pattern(p)).collect();
+        RegexSetReference {
+            full: build_set(patterns),
+            ascii: build_set(&ascii),
+        }
+    }
+
+    pub(crate) fn first_match(&self, haystack: &str) -> Option<usize> {
+        let set = if twin_applies(haystack) {
+            &self.ascii
+        } else {
+            &self.full
+        };
+        let mut found = PatternSet::new(MAX_SET_PATTERNS);
+        set.which_overlapping_matches(&Input::new(haystack), &mut found);
+        found.iter().next().map(|id| id.as_usize())
     }
 }
 
