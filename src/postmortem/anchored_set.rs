@@ -9,6 +9,9 @@
 //! (some 1,100 states and 3,900 transitions, 30 KB), and searched from each word start: most
 //! words end their search within a byte or two.
 
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use regex_automata::dfa::{Automaton, StartKind, dense};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::{primitives::StateID, start, syntax};
@@ -63,7 +66,7 @@ impl AnchoredSet {
             .thompson(thompson::Config::new().which_captures(WhichCaptures::None))
             .build_many(patterns)
             .expect("valid set patterns");
-        Table::of(&dfa).into_set(&dfa)
+        from_dfa(&dfa)
     }
 
     /// The patterns that match somewhere in `text`, one bit each (bit `i` for pattern `i`); the
@@ -115,97 +118,75 @@ impl AnchoredSet {
     }
 }
 
-/// The states reachable from the anchored start states, numbered as they are found.
-struct Table {
-    ids: Vec<StateID>,
+/// The table of `dfa`'s states reachable from its anchored start states, numbered as they are
+/// found (each found state's transitions are read once, and may find more).
+fn from_dfa(dfa: &dense::DFA<Vec<u32>>) -> AnchoredSet {
+    let mut numbering = Numbering::default();
+    let start_state = |before: Option<u8>| {
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(before);
+        dfa.start_state(&config).expect("an anchored start state")
+    };
+    let start_at_text = numbering.number(start_state(None));
+    let mut start_after = [0u16; 256];
+    for (b, slot) in (0..=255u8).zip(start_after.iter_mut()) {
+        *slot = numbering.number(start_state(Some(b)));
+    }
+    let mut classes = [0u8; 256];
+    for (b, class) in (0..=255u8).zip(classes.iter_mut()) {
+        *class = dfa.byte_classes().get(b);
+    }
+    let representatives = representatives(dfa);
+    let matched = |id: StateID| -> u16 {
+        if !dfa.is_match_state(id) {
+            return 0;
+        }
+        (0..dfa.match_len(id)).fold(0, |mask, i| mask | 1 << dfa.match_pattern(id, i).as_u32())
+    };
+    let mut states = Vec::new();
+    let mut edges = Vec::new();
+    while let Some(&id) = numbering.found.get(states.len()) {
+        assert!(!dfa.is_quit_state(id), "no quit states");
+        let first = edges.len();
+        for &(class, byte) in &representatives {
+            let to = dfa.next_state(id, byte);
+            if !dfa.is_dead_state(to) {
+                edges.push((class, numbering.number(to)));
+            }
+        }
+        states.push(Row {
+            edges: (
+                u16::try_from(first).expect("at most 65,535 transitions"),
+                u16::try_from(edges.len()).expect("at most 65,535 transitions"),
+            ),
+            matched: matched(id),
+            matched_at_end: matched(dfa.next_eoi_state(id)),
+        });
+    }
+    AnchoredSet {
+        classes,
+        states,
+        edges,
+        start_at_text,
+        start_after,
+    }
 }
 
-impl Table {
-    fn of(dfa: &dense::DFA<Vec<u32>>) -> Table {
-        let mut table = Table { ids: Vec::new() };
-        for before in std::iter::once(None).chain((0..=255u8).map(Some)) {
-            let config = start::Config::new()
-                .anchored(Anchored::Yes)
-                .look_behind(before);
-            let id = dfa.start_state(&config).expect("an anchored start state");
-            table.index(id);
-        }
-        let representatives = representatives(dfa);
-        let mut next = 0;
-        while let Some(&id) = table.ids.get(next) {
-            for &(_, byte) in &representatives {
-                let to = dfa.next_state(id, byte);
-                if !dfa.is_dead_state(to) {
-                    table.index(to);
-                }
-            }
-            next += 1;
-        }
-        table
-    }
+/// The DFA's states in the order they are found, and each one's number in `AnchoredSet`.
+#[derive(Default)]
+struct Numbering {
+    numbers: HashMap<StateID, u16, RandomState>,
+    found: Vec<StateID>,
+}
 
-    fn index(&mut self, id: StateID) -> u16 {
-        let at = match self.ids.iter().position(|&known| known == id) {
-            Some(at) => at,
-            None => {
-                self.ids.push(id);
-                self.ids.len() - 1
-            }
-        };
-        u16::try_from(at).expect("at most 65,536 states")
-    }
-
-    fn into_set(mut self, dfa: &dense::DFA<Vec<u32>>) -> AnchoredSet {
-        let mut classes = [0u8; 256];
-        for (b, class) in (0..=255u8).zip(classes.iter_mut()) {
-            *class = dfa.byte_classes().get(b);
-        }
-        let representatives = representatives(dfa);
-        let start = |before: Option<u8>, table: &mut Table| {
-            let config = start::Config::new()
-                .anchored(Anchored::Yes)
-                .look_behind(before);
-            table.index(dfa.start_state(&config).expect("an anchored start state"))
-        };
-        let start_at_text = start(None, &mut self);
-        let mut start_after = [0u16; 256];
-        for (b, slot) in (0..=255u8).zip(start_after.iter_mut()) {
-            *slot = start(Some(b), &mut self);
-        }
-        let matched = |id: StateID| -> u16 {
-            if !dfa.is_match_state(id) {
-                return 0;
-            }
-            (0..dfa.match_len(id)).fold(0, |mask, i| mask | 1 << dfa.match_pattern(id, i).as_u32())
-        };
-        let mut states = Vec::with_capacity(self.ids.len());
-        let mut edges = Vec::new();
-        for i in 0..self.ids.len() {
-            let id = self.ids[i];
-            assert!(!dfa.is_quit_state(id), "no quit states");
-            let first = edges.len();
-            for &(class, byte) in &representatives {
-                let to = dfa.next_state(id, byte);
-                if !dfa.is_dead_state(to) {
-                    edges.push((class, self.index(to)));
-                }
-            }
-            states.push(Row {
-                edges: (
-                    u16::try_from(first).expect("at most 65,535 transitions"),
-                    u16::try_from(edges.len()).expect("at most 65,535 transitions"),
-                ),
-                matched: matched(id),
-                matched_at_end: matched(dfa.next_eoi_state(id)),
-            });
-        }
-        AnchoredSet {
-            classes,
-            states,
-            edges,
-            start_at_text,
-            start_after,
-        }
+impl Numbering {
+    fn number(&mut self, id: StateID) -> u16 {
+        let found = &mut self.found;
+        *self.numbers.entry(id).or_insert_with(|| {
+            found.push(id);
+            u16::try_from(found.len() - 1).expect("at most 65,536 states")
+        })
     }
 }
 

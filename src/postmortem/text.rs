@@ -745,26 +745,28 @@ pub(crate) fn is_review_step(s: &str) -> bool {
     !starts_with_action_verb(t) && REVIEW_STEP.is_match(t)
 }
 
+/// Text of up to five words from `words`, each after a separator from `separators`: what
+/// the screen property tests (here, in `sections` and in `timeline`) feed a pattern and its
+/// word screen.
+#[cfg(test)]
+pub(crate) fn phrase(
+    words: Vec<&'static str>,
+    separators: Vec<&'static str>,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    proptest::collection::vec(
+        (
+            proptest::sample::select(words),
+            proptest::sample::select(separators),
+        ),
+        0..6,
+    )
+    .prop_map(|parts| parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Text of up to five words from `words`, each after a separator from `separators`: what
-    /// the screen property tests feed a pattern and its word screen.
-    fn phrase(
-        words: Vec<&'static str>,
-        separators: Vec<&'static str>,
-    ) -> impl proptest::strategy::Strategy<Value = String> {
-        use proptest::strategy::Strategy;
-        proptest::collection::vec(
-            (
-                proptest::sample::select(words),
-                proptest::sample::select(separators),
-            ),
-            0..6,
-        )
-        .prop_map(|parts| parts.iter().flat_map(|(w, sep)| [*sep, *w]).collect())
-    }
 
     #[test]
     fn collapse_matches_splitting_on_whitespace() {
